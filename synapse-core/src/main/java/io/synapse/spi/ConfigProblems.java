@@ -1,0 +1,69 @@
+package io.synapse.spi;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Collects every problem of a configuration, each with its JSON path, so that a user sees all of
+ * them at once. {@link #at(String)} gives a view that prefixes a path.
+ */
+public final class ConfigProblems {
+    private final List<String> messages;
+    private final String prefix;
+
+    public ConfigProblems() {
+        this(new ArrayList<>(), "");
+    }
+
+    private ConfigProblems(List<String> messages, String prefix) {
+        this.messages = messages;
+        this.prefix = prefix;
+    }
+
+    /** A view whose paths are relative to {@code path}; problems land in the same list. */
+    public ConfigProblems at(String path) {
+        requireNonNull(path, "path is null");
+        return new ConfigProblems(messages, join(prefix, path));
+    }
+
+    /** Adds {@code "<prefix>.<path>: <message>"}. An empty path names the prefix itself. */
+    public void add(String path, String message) {
+        requireNonNull(path, "path is null");
+        requireNonNull(message, "message is null");
+        String full = join(prefix, path);
+        messages.add(full.isEmpty() ? message : full + ": " + message);
+    }
+
+    public boolean isEmpty() {
+        return messages.isEmpty();
+    }
+
+    public int size() {
+        return messages.size();
+    }
+
+    public List<String> messages() {
+        return List.copyOf(messages);
+    }
+
+    public String path() {
+        return prefix;
+    }
+
+    private static String join(String a, String b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return b.startsWith("[") ? a + b : a + "." + b;
+    }
+
+    @Override
+    public String toString() {
+        return String.join("\n", messages);
+    }
+}

@@ -1,0 +1,218 @@
+package io.synapse.spi;
+
+import java.util.Locale;
+
+/**
+ * Checks for values that come from a registry (or a config file) before they may reach a generated
+ * config. Each check returns {@code null} when the value is fine, else a message that names the
+ * field and quotes the value (escaped, so a hostile value cannot forge a log line).
+ */
+public final class RegistryValues {
+    public static final int MAX_HOST_LENGTH = 253;
+    public static final int MAX_NAME_LENGTH = 200;
+    public static final int MAX_OPTIONS_LENGTH = 1024;
+    public static final int MAX_LABEL_LENGTH = 256;
+
+    private RegistryValues() {}
+
+    static void requireValid(String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    public static String checkHost(String host) {
+        if (host == null || host.isEmpty()) {
+            return "host: must not be empty";
+        }
+        if (host.length() > MAX_HOST_LENGTH) {
+            return "host " + quote(host) + ": longer than " + MAX_HOST_LENGTH + " characters";
+        }
+        if (isIpv4(host) || isIpv6(host) || isDnsName(host)) {
+            return null;
+        }
+        return "host " + quote(host) + ": expected an IP address or a DNS name";
+    }
+
+    public static String checkPort(long port) {
+        if (port < 1 || port > 65535) {
+            return "port " + port + ": expected an integer 1-65535";
+        }
+        return null;
+    }
+
+    /** Names become part of HAProxy server names, which allow letters, digits and {@code . _ - :}. */
+    public static String checkName(String name) {
+        if (name.isEmpty()) {
+            return "name: must not be empty";
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            return "name " + quote(name) + ": longer than " + MAX_NAME_LENGTH + " characters";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(isAsciiAlnum(c) || c == '.' || c == '_' || c == '-' || c == ':')) {
+                return "name " + quote(name) + ": only letters, digits and . _ - : are allowed";
+            }
+        }
+        return null;
+    }
+
+    public static String checkWeight(long weight) {
+        if (weight < 0 || weight > 256) {
+            return "weight " + weight + ": expected an integer 0-256";
+        }
+        return null;
+    }
+
+    /**
+     * Server options are copied onto a server line, so they must stay one line of plain words:
+     * printable ASCII only, no comment mark, no quotes or backslashes (HAProxy would re-parse them).
+     */
+    public static String checkServerOptions(String options) {
+        if (options.length() > MAX_OPTIONS_LENGTH) {
+            return "haproxy_server_options " + quote(options) + ": longer than " + MAX_OPTIONS_LENGTH + " characters";
+        }
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return "haproxy_server_options " + quote(options) + ": control or non-ASCII characters are not allowed";
+            }
+            if (c == '#' || c == '"' || c == '\'' || c == '\\') {
+                return "haproxy_server_options " + quote(options) + ": the characters # \" ' \\ are not allowed";
+            }
+        }
+        return null;
+    }
+
+    public static String checkLabel(String key, String value) {
+        if (key == null || key.isEmpty() || key.length() > MAX_LABEL_LENGTH || hasControl(key)) {
+            return "label " + quote(String.valueOf(key)) + ": expected 1-" + MAX_LABEL_LENGTH + " characters without control characters";
+        }
+        if (value == null || value.length() > MAX_LABEL_LENGTH || hasControl(value)) {
+            return "label " + quote(key) + " value " + quote(String.valueOf(value))
+                    + ": expected at most " + MAX_LABEL_LENGTH + " characters without control characters";
+        }
+        return null;
+    }
+
+    /** Whether a string is safe on one config line: no control characters (newlines included). */
+    public static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Quotes a value for a message: escapes control characters and cuts it to 80 characters. */
+    public static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        int limit = Math.min(s.length(), 80);
+        for (int i = 0; i < limit; i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        if (s.length() > limit) {
+            out.append("...");
+        }
+        return out.append('"').toString();
+    }
+
+    static boolean isIpv4(String s) {
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3) {
+                return false;
+            }
+            for (int i = 0; i < part.length(); i++) {
+                if (part.charAt(i) < '0' || part.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            if (Integer.parseInt(part) > 255 || (part.length() > 1 && part.charAt(0) == '0')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isIpv6(String s) {
+        if (s.indexOf(':') < 0 || s.length() > 45) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        int doubleColon = s.indexOf("::");
+        if (doubleColon >= 0 && s.indexOf("::", doubleColon + 1) >= 0) {
+            return false;
+        }
+        String[] groups = s.split(":", -1);
+        int count = 0;
+        for (int i = 0; i < groups.length; i++) {
+            String g = groups[i];
+            if (g.isEmpty()) {
+                continue;
+            }
+            if (g.indexOf('.') >= 0) {
+                if (i != groups.length - 1 || !isIpv4(g)) {
+                    return false;
+                }
+                count += 2;
+            } else {
+                if (g.length() > 4 || g.indexOf('.') >= 0) {
+                    return false;
+                }
+                count++;
+            }
+        }
+        if (s.startsWith(":") && !s.startsWith("::") || s.endsWith(":") && !s.endsWith("::")) {
+            return false;
+        }
+        return doubleColon >= 0 ? count < 8 : count == 8;
+    }
+
+    static boolean isDnsName(String s) {
+        String name = s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+        if (name.isEmpty()) {
+            return false;
+        }
+        String[] labels = name.split("\\.", -1);
+        boolean allNumeric = true;
+        for (String label : labels) {
+            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!(isAsciiAlnum(c) || c == '-' || c == '_')) {
+                    return false;
+                }
+                if (c < '0' || c > '9') {
+                    allNumeric = false;
+                }
+            }
+        }
+        // "300.1.1.1" or "10.0.0" look like addresses but are not valid ones
+        return !allNumeric;
+    }
+
+    private static boolean isAsciiAlnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+}
