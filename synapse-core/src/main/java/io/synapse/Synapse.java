@@ -1,29 +1,71 @@
 package io.synapse;
 
 import io.synapse.config.ConfigException;
+import io.synapse.config.ConfigLoader;
+import io.synapse.config.Plugins;
+import io.synapse.config.SynapseConfig;
+import io.synapse.engine.Engine;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
 
 /** The synapse daemon as a library: load a config, start the watchers, keep the outputs current. */
 public final class Synapse implements AutoCloseable {
-    private Synapse() {}
+    private final SynapseConfig config;
+    private final Engine engine;
 
-    /** Loads and validates {@code synapse.conf.json} (or .yaml); nothing is started or written. */
+    private Synapse(SynapseConfig config) {
+        this.config = config;
+        this.engine = new Engine(config);
+    }
+
+    /**
+     * Loads and validates {@code synapse.conf.json} (or .yaml) with the plugins on the classpath and
+     * under the plugins directory ({@code -Dsynapse.plugins.dir}, else {@code $SYNAPSE_PLUGINS_DIR},
+     * else {@code ./plugins}); nothing is started or written.
+     */
     public static Synapse fromFile(Path config) throws ConfigException {
-        throw new IllegalStateException("engine under construction");
+        return fromFile(config, Plugins.fromClasspathAnd(defaultPluginsDir()));
+    }
+
+    public static Synapse fromFile(Path config, Plugins plugins) throws ConfigException {
+        requireNonNull(config, "config is null");
+        return new Synapse(new ConfigLoader(plugins).load(config));
+    }
+
+    public static Path defaultPluginsDir() {
+        String dir = System.getProperty("synapse.plugins.dir");
+        if (dir == null) {
+            dir = System.getenv("SYNAPSE_PLUGINS_DIR");
+        }
+        return Path.of(dir == null ? "plugins" : dir);
+    }
+
+    public SynapseConfig config() {
+        return config;
     }
 
     /** Starts every watcher; outputs are written as snapshots arrive. */
     public void start() {
-        throw new IllegalStateException("engine under construction");
+        engine.start();
     }
 
-    /** Waits until every watcher delivered its first snapshot and the outputs were written. */
+    /** Waits until every watcher delivered its first snapshot and the outputs including them were written. */
     public boolean awaitInitialized(Duration timeout) throws InterruptedException {
-        throw new IllegalStateException("engine under construction");
+        return engine.awaitInitialized(timeout);
     }
 
+    /** Services whose watcher has not delivered its first snapshot yet. */
+    public List<String> uninitializedServices() {
+        return engine.uninitializedServices();
+    }
+
+    /** Stops the watchers and the generators; idempotent. */
     @Override
-    public void close() {}
+    public void close() {
+        engine.close();
+    }
 }

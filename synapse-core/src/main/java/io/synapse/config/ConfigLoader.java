@@ -1,0 +1,474 @@
+package io.synapse.config;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.synapse.spi.Backend;
+import io.synapse.spi.ConfigGenerator;
+import io.synapse.spi.ConfigProblems;
+import io.synapse.spi.GeneratorContext;
+import io.synapse.spi.GeneratorFactory;
+import io.synapse.spi.RegistryValues;
+import io.synapse.spi.WatcherFactory;
+
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Reads {@code synapse.conf.json} (the Ruby Synapse schema; YAML by file extension), substitutes
+ * {@code ${VAR}}, validates everything and reports every problem at once with its JSON path.
+ */
+public final class ConfigLoader {
+    /** Watchers of the Ruby Synapse that this project does not ship. */
+    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon", "zookeeper_dns", "multi");
+
+    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd");
+    static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
+            "use_previous_backends", "backend_port_override", "leader_election");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper BINDER = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    private final Plugins plugins;
+    private final Function<String, String> env;
+
+    public ConfigLoader(Plugins plugins) {
+        this(plugins, System::getenv);
+    }
+
+    public ConfigLoader(Plugins plugins, Function<String, String> env) {
+        this.plugins = requireNonNull(plugins, "plugins is null");
+        this.env = requireNonNull(env, "env is null");
+    }
+
+    public SynapseConfig load(Path file) throws ConfigException {
+        requireNonNull(file, "file is null");
+        ConfigProblems problems = new ConfigProblems();
+        JsonNode root = read(file, problems);
+        if (root == null) {
+            throw new ConfigException(problems.messages());
+        }
+        return load(root, file.toAbsolutePath().getParent(), problems);
+    }
+
+    /** Loads an already-parsed config; relative {@code service_conf_dir} is resolved against {@code baseDir}. */
+    public SynapseConfig load(JsonNode root, Path baseDir, ConfigProblems problems) throws ConfigException {
+        if (!root.isObject()) {
+            problems.add("", "the configuration must be a JSON object, got " + JsonFields.describe(root));
+            throw new ConfigException(problems.messages());
+        }
+        ObjectNode top = ((ObjectNode) root).deepCopy();
+        EnvSubstitution.apply(top, env, problems);
+
+        JsonFields fields = JsonFields.of(top, problems);
+        Set<String> knownTop = new LinkedHashSet<>(TOP_LEVEL_KEYS);
+        knownTop.addAll(plugins.generators().keySet());
+        for (Iterator<String> it = top.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!knownTop.contains(key)) {
+                problems.add(key, "unknown key" + suggestion(key, knownTop)
+                        + "; top-level keys are services, service_conf_dir, statsd and the generators "
+                        + String.join(", ", plugins.generators().keySet()));
+            }
+        }
+
+        // services: the map plus one per file of service_conf_dir
+        Map<String, JsonNode> serviceNodes = new LinkedHashMap<>();
+        JsonNode services = top.get("services");
+        if (services != null && !services.isNull()) {
+            if (!services.isObject()) {
+                problems.add("services", "expected an object of service name to service, got " + JsonFields.describe(services));
+            } else {
+                services.fields().forEachRemaining(e -> serviceNodes.put(e.getKey(), e.getValue()));
+            }
+        }
+        String confDir = fields.string("service_conf_dir", null);
+        if (confDir != null) {
+            readServiceDir(baseDir == null ? Path.of(confDir) : baseDir.resolve(confDir), serviceNodes, problems);
+        } else if (services == null) {
+            problems.add("services", "is required (or service_conf_dir)");
+        }
+
+        Set<String> generatorNames = new LinkedHashSet<>();
+        for (String key : plugins.generators().keySet()) {
+            if (top.has(key)) {
+                generatorNames.add(key);
+            }
+        }
+        if (generatorNames.isEmpty()) {
+            problems.add("", "no generator configured: add at least one of " + String.join(", ", plugins.generators().keySet()));
+        }
+
+        Map<String, ServiceConfig> serviceConfigs = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : serviceNodes.entrySet()) {
+            ServiceConfig sc = service(e.getKey(), e.getValue(), problems.at("services." + e.getKey()));
+            if (sc != null) {
+                serviceConfigs.put(e.getKey(), sc);
+            }
+        }
+
+        SynapseConfig.StatsdConfig statsd = null;
+        if (top.has("statsd")) {
+            JsonFields s = fields.object("statsd");
+            s.rejectUnknown(List.of("host", "port"));
+            String host = s.line("host", "localhost");
+            Integer port = s.port("port");
+            statsd = new SynapseConfig.StatsdConfig(host, port == null ? 8125 : port);
+        }
+
+        Map<String, ConfigGenerator> generators = new LinkedHashMap<>();
+        for (String name : generatorNames) {
+            JsonNode global = top.get(name);
+            if (!global.isObject()) {
+                problems.add(name, "expected an object, got " + JsonFields.describe(global));
+                continue;
+            }
+            Map<String, JsonNode> sections = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : serviceNodes.entrySet()) {
+                JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
+                sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
+            }
+            GeneratorFactory factory = plugins.generators().get(name);
+            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections), problems);
+            if (generator != null) {
+                generators.put(name, generator);
+            }
+        }
+        if (!problems.isEmpty()) {
+            generators.values().forEach(ConfigGenerator::close);
+            throw new ConfigException(problems.messages());
+        }
+        return new SynapseConfig(serviceConfigs, generators, statsd);
+    }
+
+    private JsonNode read(Path file, ConfigProblems problems) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
+        try {
+            JsonNode node = mapper.readTree(Files.readAllBytes(file));
+            if (node == null || node.isMissingNode()) {
+                problems.add("", file + ": the file is empty");
+                return null;
+            }
+            return node;
+        } catch (NoSuchFileException e) {
+            problems.add("", file + ": no such file");
+        } catch (JsonProcessingException e) {
+            problems.add("", file + ": not valid " + (mapper == YAML ? "YAML" : "JSON") + " " + location(e) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            problems.add("", file + ": cannot read: " + e.getMessage());
+        }
+        return null;
+    }
+
+    private static String location(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : "(line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    private void readServiceDir(Path dir, Map<String, JsonNode> serviceNodes, ConfigProblems problems) {
+        if (!Files.isDirectory(dir)) {
+            problems.add("service_conf_dir", "not a directory: " + dir);
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".json") || n.endsWith(".yaml") || n.endsWith(".yml");
+            }).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            problems.add("service_conf_dir", "cannot list " + dir + ": " + e.getMessage());
+            return;
+        }
+        for (Path f : files) {
+            String n = f.getFileName().toString();
+            String service = n.substring(0, n.lastIndexOf('.'));
+            JsonNode node = read(f, problems);
+            if (node == null) {
+                continue;
+            }
+            if (serviceNodes.containsKey(service)) {
+                problems.add("service_conf_dir", "service " + service + " from " + f + " is also defined in services");
+                continue;
+            }
+            EnvSubstitution.apply(node, env, problems.at("services." + service));
+            serviceNodes.put(service, node);
+        }
+    }
+
+    private ServiceConfig service(String name, JsonNode node, ConfigProblems problems) {
+        int before = problems.size();
+        if (RegistryValues.checkName(name) != null) {
+            problems.add("", "invalid service name: only letters, digits and . _ - : are allowed");
+        }
+        JsonFields f = JsonFields.of(node, problems);
+        Set<String> known = new LinkedHashSet<>(SERVICE_KEYS);
+        known.addAll(plugins.generators().keySet());
+        f.rejectUnknown(known);
+
+        boolean keepDefaults = f.bool("keep_default_servers", false);
+        boolean usePrevious = f.bool("use_previous_backends", true);
+        boolean leader = f.bool("leader_election", false);
+        Integer portOverride = f.port("backend_port_override");
+        JsonNode haproxy = f.get("haproxy");
+        if (haproxy != null && haproxy.isObject() && haproxy.has("server_port_override")) {
+            Integer old = JsonFields.of(haproxy, problems.at("haproxy")).port("server_port_override");
+            if (portOverride == null) {
+                portOverride = old;
+            }
+        }
+
+        List<Backend> defaults = new ArrayList<>();
+        JsonNode ds = f.get("default_servers");
+        if (ds != null && !ds.isNull()) {
+            if (!ds.isArray()) {
+                problems.add("default_servers", "expected a list of {name, host, port}, got " + JsonFields.describe(ds));
+            } else {
+                for (int i = 0; i < ds.size(); i++) {
+                    Backend b = defaultServer(ds.get(i), problems.at("default_servers[" + i + "]"));
+                    if (b != null) {
+                        defaults.add(b);
+                    }
+                }
+            }
+        }
+
+        JsonFields discovery = f.object("discovery");
+        if (!f.has("discovery")) {
+            problems.add("discovery", "is required");
+        }
+        String method = discovery.requiredString("method");
+        List<LabelFilter> filters = labelFilters(discovery);
+        WatcherFactory<?> factory = null;
+        Object watcherConfig = null;
+        if (method != null) {
+            factory = plugins.watchers().get(method);
+            if (factory == null) {
+                String installed = String.join(", ", plugins.watchers().keySet());
+                if (RUBY_ONLY_WATCHERS.contains(method)) {
+                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not supported by this synapse (installed: " + installed + ")");
+                } else {
+                    problems.at("discovery").add("method", "unknown method \"" + method + "\"" + suggestion(method, plugins.watchers().keySet())
+                            + " (installed: " + installed + ")");
+                }
+            } else {
+                watcherConfig = bindWatcherConfig(factory, discovery.node(), problems.at("discovery"));
+            }
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        Map<String, JsonNode> sections = new LinkedHashMap<>();
+        for (String g : plugins.generators().keySet()) {
+            JsonNode s = f.get(g);
+            sections.put(g, s == null || s.isNull() ? JsonNodeFactory.instance.objectNode() : s);
+        }
+        return new ServiceConfig(name, method, factory, watcherConfig, filters, defaults, keepDefaults, usePrevious,
+                portOverride, leader, sections);
+    }
+
+    private static Backend defaultServer(JsonNode node, ConfigProblems problems) {
+        JsonFields s = JsonFields.of(node, problems);
+        if (!node.isObject()) {
+            return null;
+        }
+        s.rejectUnknown(List.of("name", "host", "port", "weight", "haproxy_server_options", "labels", "id", "haproxy_server_id"));
+        int before = problems.size();
+        String host = s.requiredString("host");
+        if (host != null && RegistryValues.checkHost(host) != null) {
+            problems.add("host", "expected an IP address or a DNS name, got " + RegistryValues.quote(host));
+        }
+        Integer port = s.port("port");
+        if (port == null && !s.has("port")) {
+            problems.add("port", "is required");
+        }
+        String name = s.string("name", null);
+        if (name != null && RegistryValues.checkName(name) != null) {
+            problems.add("name", "only letters, digits and . _ - : are allowed, got " + RegistryValues.quote(name));
+        }
+        Long weight = s.integer("weight", 0, 256, null);
+        String options = s.string("haproxy_server_options", null);
+        if (options != null && RegistryValues.checkServerOptions(options) != null) {
+            problems.add("haproxy_server_options", RegistryValues.checkServerOptions(options).substring("haproxy_server_options ".length()));
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        s.objectOrEmpty("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        Long id = s.integer("id", 0, Long.MAX_VALUE, null);
+        Long serverId = s.integer("haproxy_server_id", 1, Integer.MAX_VALUE, null);
+        if (problems.size() > before) {
+            return null;
+        }
+        try {
+            return new Backend(name, host, port, weight == null ? null : weight.intValue(), options, labels, id,
+                    serverId == null ? null : serverId.intValue());
+        } catch (IllegalArgumentException e) {
+            problems.add("", e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<LabelFilter> labelFilters(JsonFields discovery) {
+        List<LabelFilter> out = new ArrayList<>();
+        JsonNode list = discovery.get("label_filters");
+        JsonNode single = discovery.get("label_filter");
+        ConfigProblems problems = discovery.problems();
+        if (list != null && !list.isNull()) {
+            if (!list.isArray()) {
+                problems.add("label_filters", "expected a list of {label, value, condition}, got " + JsonFields.describe(list));
+            } else {
+                for (int i = 0; i < list.size(); i++) {
+                    addFilter(list.get(i), problems.at("label_filters[" + i + "]"), out);
+                }
+            }
+        }
+        if (single != null && !single.isNull()) {
+            addFilter(single, problems.at("label_filter"), out);
+        }
+        return out;
+    }
+
+    private static void addFilter(JsonNode node, ConfigProblems problems, List<LabelFilter> out) {
+        JsonFields f = JsonFields.of(node, problems);
+        f.rejectUnknown(List.of("label", "value", "condition"));
+        String label = f.requiredString("label");
+        String value = f.string("value", null);
+        String condition = f.string("condition", "equals");
+        if (!"equals".equals(condition) && !"not-equals".equals(condition)) {
+            problems.add("condition", "expected \"equals\" or \"not-equals\", got " + RegistryValues.quote(condition));
+            return;
+        }
+        if (label != null) {
+            out.add(new LabelFilter(label, value, "equals".equals(condition)));
+        }
+    }
+
+    /** Binds the discovery section (less the engine's keys) onto the plugin's config record. */
+    static <C> C bindWatcherConfig(WatcherFactory<C> factory, JsonNode discovery, ConfigProblems problems) {
+        ObjectNode rest = ((ObjectNode) discovery).deepCopy();
+        rest.remove(List.of("method", "label_filters", "label_filter"));
+        Class<C> type = factory.configClass();
+        int before = problems.size();
+        if (type.isRecord()) {
+            Set<String> known = new LinkedHashSet<>();
+            PropertyNamingStrategies.NamingBase snake = (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+            for (RecordComponent rc : type.getRecordComponents()) {
+                known.add(snake.translate(rc.getName()));
+            }
+            List<String> unknown = new ArrayList<>();
+            rest.fieldNames().forEachRemaining(k -> {
+                if (!known.contains(k)) {
+                    unknown.add(k);
+                }
+            });
+            for (String k : unknown) {
+                List<String> all = new ArrayList<>(known);
+                all.addAll(List.of("method", "label_filters"));
+                problems.add(k, "unknown key for method \"" + factory.name() + "\"" + suggestion(k, all)
+                        + (known.isEmpty() ? "" : "; known keys: " + String.join(", ", known)));
+                rest.remove(k);
+            }
+        }
+        C config;
+        try {
+            config = BINDER.treeToValue(rest, type);
+        } catch (UnrecognizedPropertyException e) {
+            problems.add(path(e), "unknown key" + suggestion(e.getPropertyName(),
+                    e.getKnownPropertyIds().stream().map(String::valueOf).collect(Collectors.toList())));
+            return null;
+        } catch (InvalidFormatException e) {
+            problems.add(path(e), "expected " + typeName(e.getTargetType()) + ", got " + RegistryValues.quote(String.valueOf(e.getValue())));
+            return null;
+        } catch (MismatchedInputException e) {
+            problems.add(path(e), "expected " + typeName(e.getTargetType()));
+            return null;
+        } catch (JsonParseException e) {
+            problems.add("", e.getOriginalMessage());
+            return null;
+        } catch (JsonProcessingException e) {
+            problems.add(path(e), e.getOriginalMessage());
+            return null;
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        factory.validate(config, problems);
+        return problems.size() > before ? null : config;
+    }
+
+    private static String path(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException m)) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference ref : m.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (out.length() > 0) {
+                    out.append('.');
+                }
+                out.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String typeName(Class<?> type) {
+        if (type == null) {
+            return "another type";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        if (Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "an object";
+        }
+        return type.getSimpleName();
+    }
+
+    private static String suggestion(String key, java.util.Collection<String> known) {
+        return DidYouMean.suggest(key, known);
+    }
+}

@@ -1,0 +1,46 @@
+package io.synapse.config;
+
+import java.util.Collection;
+
+/** Suggests the closest known key for a misspelt one. */
+public final class DidYouMean {
+    private DidYouMean() {}
+
+    /** {@code " (did you mean \"x\"?)"}, or an empty string when nothing is close. */
+    public static String suggest(String unknown, Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : known) {
+            int d = distance(unknown.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        if (best == null) {
+            return "";
+        }
+        int limit = Math.max(2, Math.min(unknown.length(), best.length()) / 3);
+        boolean affix = unknown.length() >= 3 && (best.contains(unknown) || unknown.contains(best));
+        return bestDistance <= limit || affix ? " (did you mean \"" + best + "\"?)" : "";
+    }
+
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

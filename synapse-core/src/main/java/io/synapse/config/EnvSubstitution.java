@@ -1,0 +1,100 @@
+package io.synapse.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.synapse.spi.ConfigProblems;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code ${VAR}} and {@code ${VAR:-default}} in string values (the Ruby tools used ERB for this).
+ * {@code $${} } stands for a literal {@code ${}. An unset variable without a default is an error.
+ */
+public final class EnvSubstitution {
+    private EnvSubstitution() {}
+
+    public static void apply(JsonNode root, Function<String, String> env, ConfigProblems problems) {
+        walk(root, env, problems);
+    }
+
+    private static void walk(JsonNode node, Function<String, String> env, ConfigProblems problems) {
+        if (node instanceof ObjectNode object) {
+            List<String> keys = new ArrayList<>();
+            object.fieldNames().forEachRemaining(keys::add);
+            for (String key : keys) {
+                JsonNode child = object.get(key);
+                if (child.isTextual()) {
+                    String s = substitute(child.asText(), env, problems.at(key));
+                    if (!s.equals(child.asText())) {
+                        object.set(key, TextNode.valueOf(s));
+                    }
+                } else {
+                    walk(child, env, problems.at(key));
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode child = array.get(i);
+                if (child.isTextual()) {
+                    array.set(i, TextNode.valueOf(substitute(child.asText(), env, problems.at("[" + i + "]"))));
+                } else {
+                    walk(child, env, problems.at("[" + i + "]"));
+                }
+            }
+        }
+    }
+
+    static String substitute(String s, Function<String, String> env, ConfigProblems problems) {
+        if (s.indexOf('$') < 0) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c == '$' && s.startsWith("$${", i)) {
+                out.append("${");
+                i += 3;
+            } else if (c == '$' && s.startsWith("${", i)) {
+                int end = s.indexOf('}', i + 2);
+                if (end < 0) {
+                    problems.add("", "unterminated ${ in " + io.synapse.spi.RegistryValues.quote(s));
+                    return s;
+                }
+                String expr = s.substring(i + 2, end);
+                String name = expr;
+                String def = null;
+                int sep = expr.indexOf(":-");
+                if (sep >= 0) {
+                    name = expr.substring(0, sep);
+                    def = expr.substring(sep + 2);
+                }
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    problems.add("", "invalid variable name in ${" + expr + "}");
+                    return s;
+                }
+                String value = env.apply(name);
+                if (value == null || (value.isEmpty() && def != null)) {
+                    if (def == null) {
+                        problems.add("", "environment variable " + name + " is not set (use ${" + name + ":-default} for a default)");
+                        return s;
+                    }
+                    value = def;
+                }
+                out.append(value);
+                i = end + 1;
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+}

@@ -1,0 +1,113 @@
+package io.synapse.engine;
+
+import io.synapse.config.LabelFilter;
+import io.synapse.config.ServiceConfig;
+import io.synapse.spi.Backend;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The reference's merge rules, as pure functions. */
+final class Merge {
+    private Merge() {}
+
+    /** What discovery + rules give before the empty-set rules: defaults (if kept), port override, de-duplication. */
+    static List<Backend> candidates(ServiceConfig service, List<Backend> discovered) {
+        List<Backend> all = new ArrayList<>(discovered);
+        if (service.keepDefaultServers()) {
+            all.addAll(service.defaultServers());
+        }
+        return dedupe(overridePorts(service, all));
+    }
+
+    static List<Backend> overridePorts(ServiceConfig service, List<Backend> backends) {
+        Integer override = service.backendPortOverride();
+        if (override == null) {
+            return backends;
+        }
+        List<Backend> out = new ArrayList<>(backends.size());
+        for (Backend b : backends) {
+            out.add(b.withPort(override));
+        }
+        return out;
+    }
+
+    /** Keeps the first backend of each (host, port, name). */
+    static List<Backend> dedupe(List<Backend> backends) {
+        Map<String, Backend> seen = new LinkedHashMap<>();
+        for (Backend b : backends) {
+            seen.putIfAbsent(b.identity(), b);
+        }
+        return seen.size() == backends.size() ? backends : new ArrayList<>(seen.values());
+    }
+
+    /**
+     * The new set for a service, or empty when nothing changes. {@code current} is the set in use.
+     * Compared as sets: a mere reordering is no change.
+     */
+    static Optional<List<Backend>> next(ServiceConfig service, List<Backend> current, List<Backend> discovered) {
+        List<Backend> candidates = candidates(service, discovered);
+        if (!candidates.isEmpty()) {
+            return sameSet(candidates, current) ? Optional.empty() : Optional.of(List.copyOf(candidates));
+        }
+        if (!service.defaultServers().isEmpty()) {
+            List<Backend> defaults = dedupe(overridePorts(service, service.defaultServers()));
+            return sameSet(defaults, current) ? Optional.empty() : Optional.of(List.copyOf(defaults));
+        }
+        if (service.usePreviousBackends()) {
+            return Optional.empty();
+        }
+        return current.isEmpty() ? Optional.empty() : Optional.of(List.of());
+    }
+
+    static boolean sameSet(List<Backend> a, List<Backend> b) {
+        return a.size() == b.size() && new HashSet<>(a).equals(new HashSet<>(b));
+    }
+
+    /** Label filters (all must hold), then leader election (the smallest id wins). */
+    static List<Backend> visible(ServiceConfig service, List<Backend> merged) {
+        List<Backend> out = merged;
+        List<LabelFilter> filters = service.labelFilters();
+        if (!filters.isEmpty()) {
+            out = new ArrayList<>();
+            for (Backend b : merged) {
+                if (filters.stream().allMatch(f -> f.test(b))) {
+                    out.add(b);
+                }
+            }
+        }
+        if (service.leaderElection()) {
+            return out.stream().filter(b -> b.id() != null).min(Comparator.comparing(Backend::id)).map(List::of).orElse(List.of());
+        }
+        return out;
+    }
+
+    /** {@code (+10.0.0.5:8080, -10.0.0.6:8080)} for a log line. */
+    static String diff(List<Backend> before, List<Backend> after) {
+        Set<Backend> b = new HashSet<>(before);
+        Set<Backend> a = new HashSet<>(after);
+        List<String> parts = new ArrayList<>();
+        int shown = 0;
+        for (Backend x : after) {
+            if (!b.contains(x) && shown++ < 5) {
+                parts.add("+" + x);
+            }
+        }
+        for (Backend x : before) {
+            if (!a.contains(x) && shown++ < 10) {
+                parts.add("-" + x);
+            }
+        }
+        int total = (int) after.stream().filter(x -> !b.contains(x)).count() + (int) before.stream().filter(x -> !a.contains(x)).count();
+        if (total > parts.size()) {
+            parts.add("... " + (total - parts.size()) + " more");
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+    }
+}

@@ -1,0 +1,142 @@
+package io.synapse.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synapse.config.ServiceConfig;
+import io.synapse.spi.Backend;
+import io.synapse.spi.ConfigGenerator;
+import io.synapse.spi.ConfigProblems;
+import io.synapse.spi.ServiceView;
+import io.synapse.spi.WatcherListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/** One service's state: the merged set, the registry's generator overrides, first-snapshot flag. */
+final class ServiceRuntime implements WatcherListener {
+    private static final Logger LOG = LoggerFactory.getLogger("io.synapse.service");
+
+    private final ServiceConfig config;
+    private final Map<String, ConfigGenerator> generators;
+    private final Consumer<String> onChange;
+    private final Runnable onInitialized;
+
+    private List<Backend> backends;
+    private final Map<String, JsonNode> overrides = new HashMap<>();
+    private boolean initialized;
+    private boolean failing;
+
+    ServiceRuntime(ServiceConfig config, Map<String, ConfigGenerator> generators, Consumer<String> onChange, Runnable onInitialized) {
+        this.config = config;
+        this.generators = generators;
+        this.onChange = onChange;
+        this.onInitialized = onInitialized;
+        this.backends = List.copyOf(Merge.dedupe(Merge.overridePorts(config, config.defaultServers())));
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    ServiceConfig config() {
+        return config;
+    }
+
+    synchronized boolean initialized() {
+        return initialized;
+    }
+
+    @Override
+    public void onBackends(List<Backend> discovered) {
+        Objects.requireNonNull(discovered, "backends is null");
+        boolean changed;
+        boolean first;
+        synchronized (this) {
+            if (failing) {
+                LOG.info("service {}: discovery recovered", config.name());
+                failing = false;
+            }
+            List<Backend> before = backends;
+            var next = Merge.next(config, before, discovered);
+            changed = next.isPresent();
+            if (changed) {
+                backends = next.get();
+                LOG.info("service {}: {} -> {} backends{}", config.name(), before.size(), backends.size(), Merge.diff(before, backends));
+            } else if (discovered.isEmpty() && !before.isEmpty() && config.defaultServers().isEmpty()) {
+                LOG.warn("service {}: discovery returned no backends; keeping the previous {} (use_previous_backends)", config.name(), before.size());
+            }
+            first = !initialized;
+            initialized = true;
+            if (first && !changed) {
+                LOG.info("service {}: {} backends", config.name(), backends.size());
+            }
+        }
+        if (changed || first) {
+            onChange.accept(config.name());
+        }
+        if (first) {
+            onInitialized.run();
+        }
+    }
+
+    @Override
+    public void onGeneratorConfig(Map<String, JsonNode> generatorConfig) {
+        boolean changed = false;
+        synchronized (this) {
+            for (Map.Entry<String, ConfigGenerator> g : generators.entrySet()) {
+                JsonNode section = generatorConfig.get(g.getKey());
+                if (section == null) {
+                    changed |= overrides.remove(g.getKey()) != null;
+                    continue;
+                }
+                ConfigProblems problems = new ConfigProblems().at("services." + config.name() + "." + g.getKey() + " (from the registry)");
+                if (!section.isObject()) {
+                    problems.add("", "expected an object");
+                } else {
+                    g.getValue().checkServiceConfig(config.name(), section, problems);
+                }
+                if (!problems.isEmpty()) {
+                    LOG.warn("service {}: ignoring invalid {} settings from the registry: {}", config.name(), g.getKey(),
+                            String.join("; ", problems.messages()));
+                    continue;
+                }
+                if (!section.equals(overrides.get(g.getKey()))) {
+                    overrides.put(g.getKey(), section);
+                    LOG.info("service {}: {} settings from the registry applied", config.name(), g.getKey());
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            onChange.accept(config.name());
+        }
+    }
+
+    @Override
+    public void onFailure(String message, Throwable cause) {
+        synchronized (this) {
+            if (!failing) {
+                LOG.warn("service {}: discovery failed: {}; keeping the last {} backends", config.name(), message, backends.size());
+                failing = true;
+            } else {
+                LOG.debug("service {}: discovery still failing: {}", config.name(), message);
+            }
+        }
+        if (cause != null) {
+            LOG.debug("service {}: failure detail", config.name(), cause);
+        }
+    }
+
+    synchronized ServiceView view(String generator) {
+        JsonNode section = overrides.getOrDefault(generator, config.generatorSections().get(generator));
+        return new ServiceView(config.name(), Merge.visible(config, backends), section);
+    }
+
+    synchronized List<Backend> backends() {
+        return backends;
+    }
+}

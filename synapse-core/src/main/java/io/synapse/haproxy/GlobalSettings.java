@@ -1,0 +1,116 @@
+package io.synapse.haproxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synapse.config.JsonFields;
+import io.synapse.spi.ConfigProblems;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The top-level {@code haproxy} section, validated. */
+record GlobalSettings(
+        List<String> global,
+        List<String> defaults,
+        Map<String, List<String>> extraSections,
+        String bindAddress,
+        boolean doWrites,
+        Path configFilePath,
+        boolean doReloads,
+        String reloadCommand,
+        boolean doSocket,
+        List<Path> socketFilePaths,
+        boolean doChecks,
+        String checkCommand,
+        Path candidateConfigFilePath,
+        double restartInterval,
+        double restartJitter,
+        Path stateFilePath,
+        long stateFileTtlSeconds,
+        long serverOrderSeed,
+        int maxServerId,
+        boolean useNerveWeights,
+        List<String> sharedFrontend) {
+
+    static final List<String> KEYS = List.of("global", "defaults", "extra_sections", "bind_address", "do_writes",
+            "config_file_path", "do_reloads", "reload_command", "do_socket", "socket_file_path", "do_checks",
+            "check_command", "candidate_config_file_path", "restart_interval", "restart_jitter", "state_file_path",
+            "state_file_ttl", "server_order_seed", "max_server_id", "use_nerve_weights", "shared_frontend");
+
+    static GlobalSettings parse(JsonNode node, ConfigProblems problems) {
+        int before = problems.size();
+        JsonFields f = JsonFields.of(node, problems);
+        f.rejectUnknown(KEYS);
+        if (!f.has("global")) {
+            problems.add("global", "is required (a list of lines for the global section)");
+        }
+        if (!f.has("defaults")) {
+            problems.add("defaults", "is required (a list of lines for the defaults section)");
+        }
+        List<String> global = f.lines("global");
+        List<String> defaults = f.lines("defaults");
+        Map<String, List<String>> extra = new LinkedHashMap<>();
+        JsonFields ex = f.object("extra_sections");
+        ex.fields().forEachRemaining(e -> {
+            if (io.synapse.spi.RegistryValues.hasControl(e.getKey())) {
+                problems.at("extra_sections").add(e.getKey(), "section header must be a single line");
+            } else {
+                extra.put(e.getKey(), ex.lines(e.getKey()));
+            }
+        });
+        String bindAddress = f.line("bind_address", "localhost");
+        boolean doWrites = f.bool("do_writes", true);
+        String configFile = f.line("config_file_path", null);
+        if (doWrites && configFile == null) {
+            problems.add("config_file_path", "is required when do_writes is true");
+        }
+        boolean doReloads = f.bool("do_reloads", true);
+        String reload = f.line("reload_command", null);
+        if (doReloads && reload == null) {
+            problems.add("reload_command", "is required when do_reloads is true (or set do_reloads to false)");
+        }
+        boolean doSocket = f.bool("do_socket", true);
+        List<Path> sockets = new ArrayList<>();
+        for (String s : f.lines("socket_file_path")) {
+            sockets.add(Path.of(s));
+        }
+        if (doSocket && sockets.isEmpty() && f.has("do_socket")) {
+            problems.add("socket_file_path", "is required when do_socket is true");
+        }
+        boolean doChecks = f.bool("do_checks", false);
+        String candidate = f.line("candidate_config_file_path", configFile == null ? null : configFile + ".candidate");
+        String check = f.line("check_command", candidate == null ? null : "haproxy -c -q -f " + candidate);
+        if (doChecks && (candidate == null || check == null)) {
+            problems.add("check_command", "is required when do_checks is true");
+        }
+        double interval = f.seconds("restart_interval", 2.0);
+        double jitter = f.seconds("restart_jitter", 0.0);
+        String stateFile = f.line("state_file_path", null);
+        Long ttl = f.integer("state_file_ttl", 1, Long.MAX_VALUE / 1000, 86400L);
+        Long seed = f.integer("server_order_seed", Long.MIN_VALUE, Long.MAX_VALUE, null);
+        if (seed == null) {
+            seed = (long) localHostName().hashCode();
+        }
+        Long maxId = f.integer("max_server_id", 1, Integer.MAX_VALUE, 65535L);
+        boolean weights = f.bool("use_nerve_weights", false);
+        List<String> shared = f.lines("shared_frontend");
+        if (problems.size() > before) {
+            return null;
+        }
+        return new GlobalSettings(global, defaults, extra, bindAddress, doWrites, configFile == null ? null : Path.of(configFile),
+                doReloads, reload, doSocket && !sockets.isEmpty(), sockets, doChecks, check,
+                candidate == null ? null : Path.of(candidate), interval, jitter,
+                stateFile == null ? null : Path.of(stateFile), ttl, seed, maxId.intValue(), weights, shared);
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

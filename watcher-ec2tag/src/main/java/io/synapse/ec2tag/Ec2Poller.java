@@ -1,0 +1,374 @@
+package io.synapse.ec2tag;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One DescribeInstances sequence (all pages) per interval for every watcher with the same {@link
+ * PollerKey}, the interval being the shortest among them; each result goes to all of them.
+ *
+ * <p>On failure (throttling, network, a malformed answer) the subscribers get {@code
+ * onPollFailure} and nothing else: they keep their last good set. The next attempt follows a
+ * {@link Backoff}; the first failure of an episode is logged as a warning, the recovery as info.
+ * A subscriber joining a poller that already has a result gets it at once (on the poller's thread).
+ *
+ * <p>Threading: one daemon thread per poller runs the calls and the deliveries, so a subscriber
+ * is never called concurrently by one poller.
+ */
+final class Ec2Poller {
+    private static final Logger log = LoggerFactory.getLogger(Ec2Poller.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    static final int MAX_RESULTS = 1000;
+    static final int MAX_PAGES = 1000;
+    static final Ec2Filter RUNNING = Ec2Filter.of("instance-state-name", "running");
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    /** A watcher fed by a poller. Callbacks come from the poller's thread and must not throw. */
+    interface Subscriber {
+        /** The check interval this subscriber asks for. */
+        Duration interval();
+
+        /** All running instances matching the filters, sorted by instance id. */
+        void onInstances(List<Ec2Instance> instances);
+
+        void onPollFailure(String message, Throwable cause);
+    }
+
+    private final PollerKey key;
+    private final Ec2Client client;
+    private final SdkHttpClient httpClient;
+    private final List<software.amazon.awssdk.services.ec2.model.Filter> requestFilters;
+    private final Backoff backoff;
+    private final ScheduledExecutorService scheduler;
+
+    private final Object lock = new Object();
+    private final List<Subscriber> subscribers = new ArrayList<>();
+    private ScheduledFuture<?> pending;
+    private long pendingAtNanos;
+    private long lastStartNanos;
+    private boolean polled;
+    private boolean closed;
+    private List<Ec2Instance> lastGood;
+    private int failures;
+    private String failureMessage;
+    private Throwable failureCause;
+
+    Ec2Poller(PollerKey key, Backoff backoff) {
+        this.key = requireNonNull(key, "key is null");
+        this.backoff = requireNonNull(backoff, "backoff is null");
+        List<software.amazon.awssdk.services.ec2.model.Filter> filters = new ArrayList<>();
+        filters.add(RUNNING.toSdk());
+        key.filters().forEach(f -> filters.add(f.toSdk()));
+        this.requestFilters = List.copyOf(filters);
+        this.httpClient = UrlConnectionHttpClient.builder()
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .socketTimeout(SOCKET_TIMEOUT)
+                .build();
+        try {
+            this.client = buildClient(key.client(), httpClient);
+        } catch (RuntimeException e) {
+            httpClient.close();
+            throw e;
+        }
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ec2tag-poller-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static Ec2Client buildClient(ClientSpec spec, SdkHttpClient httpClient) {
+        AwsCredentialsProvider credentials = spec.keys() == null
+                ? DefaultCredentialsProvider.create()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(spec.keys().accessKeyId(), spec.keys().secretAccessKey()));
+        Ec2ClientBuilder builder = Ec2Client.builder()
+                .region(Region.of(spec.region()))
+                .credentialsProvider(credentials)
+                .httpClient(httpClient)
+                // our own backoff decides when to try again; SDK retries would multiply the calls
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT));
+        if (spec.endpoint() != null) {
+            builder.endpointOverride(spec.endpoint());
+        }
+        return builder.build();
+    }
+
+    PollerKey key() {
+        return key;
+    }
+
+    /** Adds a subscriber; the first one triggers the first poll, a shorter interval an earlier one. */
+    void subscribe(Subscriber subscriber) {
+        requireNonNull(subscriber, "subscriber is null");
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("poller closed");
+            }
+            subscribers.add(subscriber);
+            if (!polled && pending == null) {
+                schedule(0);
+                return;
+            }
+            if (lastGood != null || failures > 0) {
+                scheduler.execute(() -> catchUp(subscriber));
+            }
+            if (failures == 0 && polled && pending != null) {
+                // a shorter interval brings the next poll forward, counted from the last start
+                long due = lastStartNanos + minInterval().toNanos();
+                if (due < pendingAtNanos) {
+                    pending.cancel(false);
+                    schedule(Math.max(0, due - System.nanoTime()));
+                }
+            }
+        }
+    }
+
+    /** Removes a subscriber; returns whether none is left. */
+    boolean unsubscribe(Subscriber subscriber) {
+        synchronized (lock) {
+            subscribers.remove(subscriber);
+            return subscribers.isEmpty();
+        }
+    }
+
+    /** Stops polling and releases the client; idempotent. */
+    void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+        scheduler.shutdownNow();
+        try {
+            client.close();
+            httpClient.close();
+        } catch (RuntimeException e) {
+            log.debug("ec2tag {}: closing the client failed", key.describe(), e);
+        }
+    }
+
+    private void catchUp(Subscriber subscriber) {
+        List<Ec2Instance> good;
+        String message;
+        Throwable cause;
+        synchronized (lock) {
+            if (closed || !subscribers.contains(subscriber)) {
+                return;
+            }
+            good = lastGood;
+            message = failures > 0 ? failureMessage : null;
+            cause = failureCause;
+        }
+        if (good != null) {
+            deliver(subscriber, good);
+        }
+        if (message != null) {
+            deliverFailure(subscriber, message, cause);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        pendingAtNanos = System.nanoTime() + delayNanos;
+        pending = scheduler.schedule(this::poll, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Duration minInterval() {
+        return subscribers.stream().map(Subscriber::interval).min(Comparator.naturalOrder()).orElse(Duration.ofSeconds(15));
+    }
+
+    private void poll() {
+        long start = System.nanoTime();
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            pending = null;
+            polled = true;
+            lastStartNanos = start;
+        }
+        List<Ec2Instance> result = null;
+        Failure failure = null;
+        try {
+            result = fetch();
+        } catch (RuntimeException e) {
+            failure = Failure.of(key, e);
+        }
+        List<Subscriber> targets;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            targets = List.copyOf(subscribers);
+            Duration interval = minInterval();
+            if (result != null) {
+                if (failures > 0) {
+                    log.info("ec2tag {}: DescribeInstances works again after {} failed attempt{}; {} running instance{}",
+                            key.describe(), failures, failures == 1 ? "" : "s", result.size(), result.size() == 1 ? "" : "s");
+                } else {
+                    log.debug("ec2tag {}: {} running instances", key.describe(), result.size());
+                }
+                failures = 0;
+                failureMessage = null;
+                failureCause = null;
+                lastGood = result;
+                schedule(Math.max(0, start + interval.toNanos() - System.nanoTime()));
+            } else {
+                failures++;
+                failureMessage = failure.message();
+                failureCause = failure.cause();
+                Duration delay = backoff.delay(failures, failure.throttled(), interval);
+                String kept = lastGood == null ? "no instances known yet" : "keeping the last " + lastGood.size() + " instances";
+                if (failures == 1) {
+                    log.warn("{}; {}, retrying with backoff", failure.message(), kept);
+                    log.debug("ec2tag {}: failure detail", key.describe(), failure.cause());
+                } else {
+                    log.debug("{} (attempt {}, next in {} ms)", failure.message(), failures, delay.toMillis());
+                }
+                schedule(delay.toNanos());
+            }
+        }
+        for (Subscriber subscriber : targets) {
+            if (result != null) {
+                deliver(subscriber, result);
+            } else {
+                deliverFailure(subscriber, failure.message(), failure.cause());
+            }
+        }
+    }
+
+    private void deliver(Subscriber subscriber, List<Ec2Instance> instances) {
+        try {
+            subscriber.onInstances(instances);
+        } catch (RuntimeException e) {
+            log.warn("ec2tag {}: a watcher failed to take the instances: {}", key.describe(), e.toString(), e);
+        }
+    }
+
+    private void deliverFailure(Subscriber subscriber, String message, Throwable cause) {
+        try {
+            subscriber.onPollFailure(message, cause);
+        } catch (RuntimeException e) {
+            log.warn("ec2tag {}: a watcher failed to take a failure: {}", key.describe(), e.toString(), e);
+        }
+    }
+
+    /** Reads every page; running instances only, sorted by id, each once. */
+    private List<Ec2Instance> fetch() {
+        Map<String, Ec2Instance> byId = new LinkedHashMap<>();
+        Set<String> tokens = new HashSet<>();
+        String token = null;
+        int pages = 0;
+        do {
+            DescribeInstancesRequest request = DescribeInstancesRequest.builder()
+                    .filters(requestFilters)
+                    .maxResults(MAX_RESULTS)
+                    .nextToken(token)
+                    .build();
+            DescribeInstancesResponse response = client.describeInstances(request);
+            pages++;
+            String requestId = response.responseMetadata() == null ? null : response.responseMetadata().requestId();
+            if (requestId == null || requestId.isEmpty() || "UNKNOWN".equals(requestId)) {
+                throw new MalformedAnswerException("the answer to DescribeInstances has no requestId: not an EC2 response");
+            }
+            for (Reservation reservation : response.reservations()) {
+                for (Instance instance : reservation.instances()) {
+                    if (instance.instanceId() == null || instance.instanceId().isEmpty()) {
+                        continue;
+                    }
+                    // the filter asks EC2 for running instances; an instance that is not is dropped anyway
+                    if (instance.state() == null || instance.state().name() != InstanceStateName.RUNNING) {
+                        continue;
+                    }
+                    byId.putIfAbsent(instance.instanceId(), Ec2Instance.from(instance));
+                }
+            }
+            token = response.nextToken();
+            if (token != null && token.isEmpty()) {
+                token = null;
+            }
+            if (token != null && !tokens.add(token)) {
+                throw new MalformedAnswerException("DescribeInstances returned the same nextToken twice");
+            }
+            if (token != null && pages >= MAX_PAGES) {
+                throw new MalformedAnswerException("DescribeInstances returned more than " + MAX_PAGES + " pages");
+            }
+        } while (token != null);
+        List<Ec2Instance> sorted = new ArrayList<>(byId.values());
+        sorted.sort(Comparator.comparing(Ec2Instance::instanceId));
+        return List.copyOf(sorted);
+    }
+
+    /** An answer that parsed but cannot be right. */
+    static final class MalformedAnswerException extends RuntimeException {
+        MalformedAnswerException(String message) {
+            super(message);
+        }
+    }
+
+    /** A failed sequence: the message for logs and listeners, and whether EC2 throttled us. */
+    record Failure(String message, Throwable cause, boolean throttled) {
+        static Failure of(PollerKey key, RuntimeException e) {
+            String prefix = "ec2tag " + key.describe() + ": DescribeInstances failed: ";
+            if (e instanceof AwsServiceException service) {
+                String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+                String text = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorMessage();
+                int status = service.statusCode();
+                boolean throttled = service.isThrottlingException() || status == 503 || status == 429
+                        || "RequestLimitExceeded".equals(code) || (code != null && code.toLowerCase(Locale.ROOT).contains("throttl"));
+                String what = (code == null ? "error" : code) + (text == null ? "" : ": " + firstLine(text)) + " (HTTP " + status + ")";
+                return new Failure(prefix + what, e, throttled);
+            }
+            if (e instanceof SdkClientException || e instanceof MalformedAnswerException) {
+                return new Failure(prefix + firstLine(String.valueOf(e.getMessage())), e, false);
+            }
+            return new Failure(prefix + firstLine(e.toString()), e, false);
+        }
+
+        private static String firstLine(String s) {
+            int nl = s.indexOf('\n');
+            String line = nl < 0 ? s : s.substring(0, nl);
+            return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+        }
+    }
+}

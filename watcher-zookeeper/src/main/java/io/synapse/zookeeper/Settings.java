@@ -1,0 +1,280 @@
+package io.synapse.zookeeper;
+
+import io.synapse.spi.ConfigProblems;
+import io.synapse.spi.RegistryValues;
+import org.apache.zookeeper.common.PathUtils;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A validated {@link ZookeeperConfig} with its defaults applied: what a watcher runs with.
+ *
+ * @param ensemble the normalised ensemble (sorted hosts plus authentication): the sharing key
+ * @param path the watched znode
+ * @param decoder how children are decoded
+ * @param configPath the znode with generator overrides, or {@code null} when disabled
+ * @param backoff retry delays after failures
+ * @param discoveryJitter minimum time between watch-triggered re-discoveries ({@code 0}: none)
+ * @param pollInterval {@code null} to watch; else the polling period
+ */
+record Settings(
+        EnsembleKey ensemble,
+        String path,
+        ChildDecoder decoder,
+        String configPath,
+        Backoff backoff,
+        Duration discoveryJitter,
+        Duration pollInterval) {
+
+    static final String DISABLED = "disabled";
+    static final double MAX_JITTER_SECONDS = 120;
+    static final double DEFAULT_POLL_SECONDS = 60;
+
+    Settings {
+        requireNonNull(ensemble, "ensemble is null");
+        requireNonNull(path, "path is null");
+        requireNonNull(decoder, "decoder is null");
+        requireNonNull(backoff, "backoff is null");
+        requireNonNull(discoveryJitter, "discoveryJitter is null");
+    }
+
+    boolean watches() {
+        return pollInterval == null;
+    }
+
+    /** Reports every problem of {@code config} with its path relative to the discovery section. */
+    static void validate(ZookeeperConfig config, ConfigProblems problems, boolean poll) {
+        requireNonNull(config, "config is null");
+        requireNonNull(problems, "problems is null");
+        validateHosts(config.hosts(), problems);
+        if (config.path() == null) {
+            problems.add("path", "is required");
+        } else {
+            String problem = pathProblem(config.path());
+            if (problem != null) {
+                problems.add("path", problem);
+            }
+        }
+        ZookeeperConfig.Decode decode = config.decode();
+        if (decode != null) {
+            if (decode.method() == null) {
+                problems.add("decode.method", "is required when decode is given: \"nerve\" or \"serverset\"");
+            } else if (!decode.method().equals("nerve") && !decode.method().equals("serverset")) {
+                problems.add("decode.method", "expected \"nerve\" or \"serverset\", got " + RegistryValues.quote(decode.method()));
+            }
+            if (decode.endpointName() != null) {
+                if (decode.endpointName().isEmpty()) {
+                    problems.add("decode.endpoint_name", "must not be empty");
+                } else if ("nerve".equals(decode.method())) {
+                    problems.add("decode.endpoint_name", "only valid with decode.method \"serverset\"");
+                }
+            }
+        }
+        String gcp = config.generatorConfigPath();
+        if (gcp != null && !gcp.equals(DISABLED)) {
+            String problem = pathProblem(gcp);
+            if (problem != null) {
+                problems.add("generator_config_path", "expected \"disabled\" or a znode path; " + problem);
+            }
+        }
+        validateRetryPolicy(config.retryPolicy(), problems.at("retry_policy"));
+        Double jitter = config.discoveryJitter();
+        if (jitter != null && (jitter.isNaN() || jitter < 0 || jitter > MAX_JITTER_SECONDS)) {
+            problems.add("discovery_jitter", "expected seconds 0-120, got " + number(jitter));
+        }
+        ZookeeperConfig.Auth auth = config.auth();
+        if (auth != null) {
+            if (auth.scheme() == null) {
+                problems.add("auth.scheme", "is required: \"digest\"");
+            } else if (!auth.scheme().equals("digest")) {
+                problems.add("auth.scheme", "expected \"digest\", got " + RegistryValues.quote(auth.scheme()));
+            }
+            if (auth.credentials() == null) {
+                problems.add("auth.credentials", "is required: \"user:password\"");
+            } else if (auth.credentials().indexOf(':') < 1) {
+                // never echo credentials
+                problems.add("auth.credentials", "expected \"user:password\"");
+            }
+        }
+        Double interval = config.pollingIntervalSec();
+        if (poll && interval != null && (interval.isNaN() || interval <= 0 || interval > 86_400)) {
+            problems.add("polling_interval_sec", "expected seconds greater than 0 (at most 86400), got " + number(interval));
+        }
+    }
+
+    /** The settings of a config that {@link #validate} accepted. */
+    static Settings resolve(ZookeeperConfig config, boolean poll) {
+        ConfigProblems problems = new ConfigProblems();
+        validate(config, problems, poll);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid zookeeper discovery config: " + String.join("; ", problems.messages()));
+        }
+        List<String> hosts = new ArrayList<>(new TreeSet<>(splitHosts(config.hosts()).stream()
+                .map(h -> h.trim().toLowerCase(Locale.ROOT))
+                .toList()));
+        ZookeeperConfig.Auth auth = config.auth();
+        EnsembleKey key = new EnsembleKey(String.join(",", hosts),
+                auth == null ? null : auth.scheme(), auth == null ? null : auth.credentials());
+        ZookeeperConfig.Decode decode = config.decode();
+        ChildDecoder decoder = decode != null && "serverset".equals(decode.method())
+                ? ChildDecoder.serverset(decode.endpointName())
+                : ChildDecoder.nerve();
+        String gcp = config.generatorConfigPath();
+        String configPath = gcp == null ? config.path() : gcp.equals(DISABLED) ? null : gcp;
+        Duration jitter = config.discoveryJitter() == null ? Duration.ZERO : seconds(config.discoveryJitter());
+        Duration pollInterval = poll
+                ? seconds(config.pollingIntervalSec() == null ? DEFAULT_POLL_SECONDS : config.pollingIntervalSec())
+                : null;
+        return new Settings(key, config.path(), decoder, configPath, backoff(config.retryPolicy()), jitter, pollInterval);
+    }
+
+    static Backoff backoff(ZookeeperConfig.RetryPolicy policy) {
+        if (policy == null) {
+            return Backoff.DEFAULT;
+        }
+        long base = Backoff.DEFAULT.baseMillis();
+        long max = Backoff.DEFAULT.maxMillis();
+        int doublings = Backoff.DEFAULT.maxDoublings();
+        if (policy.baseSleepTimeMs() != null) {
+            base = policy.baseSleepTimeMs();
+        } else if (policy.baseInterval() != null) {
+            base = Math.max(1, Math.round(policy.baseInterval() * 1000));
+        }
+        if (policy.maxSleepMs() != null) {
+            max = policy.maxSleepMs();
+        } else if (policy.maxInterval() != null) {
+            max = Math.max(1, Math.round(policy.maxInterval() * 1000));
+        }
+        if (policy.maxRetries() != null) {
+            doublings = policy.maxRetries();
+        } else if (policy.maxAttempts() != null) {
+            doublings = policy.maxAttempts();
+        }
+        return new Backoff(base, Math.max(base, max), doublings);
+    }
+
+    private static void validateRetryPolicy(ZookeeperConfig.RetryPolicy policy, ConfigProblems problems) {
+        if (policy == null) {
+            return;
+        }
+        boolean curatorKeys = policy.maxRetries() != null || policy.baseSleepTimeMs() != null || policy.maxSleepMs() != null;
+        boolean rubyKeys = policy.maxAttempts() != null || policy.baseInterval() != null
+                || policy.maxInterval() != null || policy.maxDelay() != null;
+        if (curatorKeys && rubyKeys) {
+            problems.add("", "use either max_retries, base_sleep_time_ms, max_sleep_ms or the Ruby Synapse keys "
+                    + "max_attempts, base_interval, max_interval, max_delay, not both");
+            return;
+        }
+        if (policy.maxRetries() != null && (policy.maxRetries() < 0 || policy.maxRetries() > 30)) {
+            problems.add("max_retries", "expected an integer 0-30, got " + policy.maxRetries());
+        }
+        if (policy.maxAttempts() != null && (policy.maxAttempts() < 0 || policy.maxAttempts() > 30)) {
+            problems.add("max_attempts", "expected an integer 0-30, got " + policy.maxAttempts());
+        }
+        if (policy.baseSleepTimeMs() != null && (policy.baseSleepTimeMs() < 1 || policy.baseSleepTimeMs() > 3_600_000)) {
+            problems.add("base_sleep_time_ms", "expected milliseconds 1-3600000, got " + policy.baseSleepTimeMs());
+        }
+        if (policy.maxSleepMs() != null && (policy.maxSleepMs() < 1 || policy.maxSleepMs() > 3_600_000)) {
+            problems.add("max_sleep_ms", "expected milliseconds 1-3600000, got " + policy.maxSleepMs());
+        }
+        if (policy.baseSleepTimeMs() != null && policy.maxSleepMs() != null && policy.maxSleepMs() < policy.baseSleepTimeMs()) {
+            problems.add("max_sleep_ms", "must not be less than base_sleep_time_ms (" + policy.baseSleepTimeMs() + ")");
+        }
+        checkSeconds(policy.baseInterval(), "base_interval", problems);
+        checkSeconds(policy.maxInterval(), "max_interval", problems);
+        if (policy.maxDelay() != null && (policy.maxDelay().isNaN() || policy.maxDelay() < 0)) {
+            problems.add("max_delay", "expected seconds of at least 0, got " + number(policy.maxDelay()));
+        }
+        if (policy.baseInterval() != null && policy.maxInterval() != null && policy.maxInterval() < policy.baseInterval()) {
+            problems.add("max_interval", "must not be less than base_interval (" + number(policy.baseInterval()) + ")");
+        }
+    }
+
+    private static void checkSeconds(Double value, String key, ConfigProblems problems) {
+        if (value != null && (value.isNaN() || value < 0.001 || value > 3600)) {
+            problems.add(key, "expected seconds 0.001-3600, got " + number(value));
+        }
+    }
+
+    private static void validateHosts(List<String> hosts, ConfigProblems problems) {
+        if (hosts == null) {
+            problems.add("hosts", "is required: a list of \"host:port\"");
+            return;
+        }
+        if (hosts.isEmpty()) {
+            problems.add("hosts", "must not be empty");
+            return;
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            String entry = hosts.get(i);
+            if (entry == null) {
+                problems.add("hosts[" + i + "]", "expected \"host:port\", got null");
+                continue;
+            }
+            for (String part : entry.split(",", -1)) {
+                String problem = hostPortProblem(part.trim());
+                if (problem != null) {
+                    problems.add("hosts[" + i + "]", problem);
+                    break;
+                }
+            }
+        }
+    }
+
+    private static List<String> splitHosts(List<String> hosts) {
+        List<String> out = new ArrayList<>();
+        for (String entry : hosts) {
+            for (String part : entry.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    static String hostPortProblem(String entry) {
+        String expected = "expected \"host:port\", got " + RegistryValues.quote(entry);
+        int colon = entry.lastIndexOf(':');
+        if (colon <= 0 || colon == entry.length() - 1) {
+            return expected;
+        }
+        String host = entry.substring(0, colon);
+        String port = entry.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            return expected + " (write an IPv6 address as [addr]:port)";
+        }
+        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            return expected + " (the port must be 1-65535)";
+        }
+        String hostProblem = RegistryValues.checkHost(host);
+        return hostProblem == null ? null : expected + " (" + hostProblem + ")";
+    }
+
+    private static String pathProblem(String path) {
+        try {
+            PathUtils.validatePath(path);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "expected an absolute znode path like \"/services/api\", got " + RegistryValues.quote(path)
+                    + " (" + e.getMessage() + ")";
+        }
+    }
+
+    private static Duration seconds(double seconds) {
+        return Duration.ofNanos(Math.round(seconds * 1e9));
+    }
+
+    static String number(double d) {
+        return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+}
