@@ -8,6 +8,13 @@ public final class DidYouMean {
 
     /** {@code " (did you mean \"x\"?)"}, or an empty string when nothing is close. */
     public static String suggest(String unknown, Collection<String> known) {
+        if (unknown.length() >= 3) {
+            String prefixed = known.stream().filter(k -> k.startsWith(unknown) || unknown.startsWith(k))
+                    .min(java.util.Comparator.comparingInt(String::length)).orElse(null);
+            if (prefixed != null) {
+                return " (did you mean \"" + prefixed + "\"?)";
+            }
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {
@@ -21,8 +28,7 @@ public final class DidYouMean {
             return "";
         }
         int limit = Math.max(2, Math.min(unknown.length(), best.length()) / 3);
-        boolean affix = unknown.length() >= 3 && (best.contains(unknown) || unknown.contains(best));
-        return bestDistance <= limit || affix ? " (did you mean \"" + best + "\"?)" : "";
+        return bestDistance <= limit ? " (did you mean \"" + best + "\"?)" : "";
     }
 
     static int distance(String a, String b) {

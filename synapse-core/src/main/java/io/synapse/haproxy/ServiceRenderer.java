@@ -2,6 +2,7 @@ package io.synapse.haproxy;
 
 import com.github.mustachejava.Mustache;
 import io.synapse.spi.Backend;
+import io.synapse.spi.RegistryValues;
 
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -118,6 +119,10 @@ final class ServiceRenderer {
         }
         if (weight) {
             line.append(" weight ").append(b.weight());
+        }
+        if (!RegistryValues.isIpAddress(b.host()) && line.indexOf(" init-addr ") < 0) {
+            // a DNS name that does not resolve must not make HAProxy refuse the whole file
+            line.append(" init-addr last,libc,none");
         }
         if (backup) {
             line.append(" backup");

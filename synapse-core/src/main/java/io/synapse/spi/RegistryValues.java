@@ -127,6 +127,11 @@ public final class RegistryValues {
         return out.append('"').toString();
     }
 
+    /** Whether {@code host} is an IPv4 or IPv6 literal (not a DNS name). */
+    public static boolean isIpAddress(String host) {
+        return isIpv4(host) || isIpv6(host);
+    }
+
     static boolean isIpv4(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {
