@@ -82,8 +82,54 @@ public final class RegistryValues {
                 return "haproxy_server_options " + quote(options) + ": the characters # \" ' \\ are not allowed";
             }
         }
+        String[] words = options.trim().split("\\s+");
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            if (w.isEmpty()) {
+                continue;
+            }
+            if (SERVER_FLAGS.contains(w)) {
+                continue;
+            }
+            if (!SERVER_KEYWORDS_WITH_VALUE.contains(w)) {
+                return "haproxy_server_options " + quote(options) + ": unknown server keyword " + quote(w);
+            }
+            if (i + 1 >= words.length) {
+                return "haproxy_server_options " + quote(options) + ": keyword " + quote(w) + " needs a value";
+            }
+            String value = words[++i];
+            if (NUMERIC_SERVER_KEYWORDS.contains(w) && !value.matches("[0-9]{1,9}")) {
+                return "haproxy_server_options " + quote(options) + ": keyword " + quote(w) + " needs a number, got " + quote(value);
+            }
+            if ("weight".equals(w) && Integer.parseInt(value) > 256) {
+                return "haproxy_server_options " + quote(options) + ": weight " + value + " is above 256";
+            }
+        }
         return null;
     }
+
+    /** HAProxy 2.6 server keywords that take no value. */
+    static final java.util.Set<String> SERVER_FLAGS = java.util.Set.of(
+            "backup", "no-backup", "check", "no-check", "check-ssl", "no-check-ssl", "check-send-proxy", "check-via-socks4",
+            "agent-check", "no-agent-check", "disabled", "enabled", "send-proxy", "no-send-proxy", "send-proxy-v2",
+            "no-send-proxy-v2", "send-proxy-v2-ssl", "send-proxy-v2-ssl-cn", "ssl", "no-ssl", "ssl-reuse", "no-ssl-reuse",
+            "tls-tickets", "no-tls-tickets", "no-verifyhost", "non-stick", "stick", "tfo", "allow-0rtt", "no-sslv3",
+            "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10", "force-tlsv11",
+            "force-tlsv12", "force-tlsv13");
+
+    /** HAProxy 2.6 server keywords followed by one value. */
+    static final java.util.Set<String> SERVER_KEYWORDS_WITH_VALUE = java.util.Set.of(
+            "addr", "agent-addr", "agent-inter", "agent-port", "agent-send", "alpn", "ca-file", "check-alpn", "check-proto",
+            "check-sni", "ciphers", "ciphersuites", "cookie", "crl-file", "crt", "downinter", "error-limit", "fall",
+            "fastinter", "id", "init-addr", "inter", "log-proto", "max-reuse", "maxconn", "maxqueue", "minconn", "namespace",
+            "npn", "observe", "on-error", "on-marked-down", "on-marked-up", "pool-low-conn", "pool-max-conn",
+            "pool-purge-delay", "port", "proto", "proxy-v2-options", "redir", "resolve-net", "resolve-opts", "resolve-prefer",
+            "resolvers", "rise", "shard", "slowstart", "sni", "socks4", "source", "ssl-max-ver", "ssl-min-ver", "tcp-ut",
+            "track", "verify", "verifyhost", "weight", "ws");
+
+    static final java.util.Set<String> NUMERIC_SERVER_KEYWORDS = java.util.Set.of(
+            "weight", "maxconn", "maxqueue", "minconn", "id", "rise", "fall", "port", "agent-port", "error-limit",
+            "max-reuse", "pool-low-conn", "pool-max-conn", "shard");
 
     public static String checkLabel(String key, String value) {
         if (key == null || key.isEmpty() || key.length() > MAX_LABEL_LENGTH || hasControl(key)) {
