@@ -283,6 +283,10 @@ public final class ConfigLoader {
                 }
             } else {
                 watcherConfig = bindWatcherConfig(factory, discovery.node(), problems.at("discovery"));
+                if (watcherConfig != null && portOverride == null && !providesPorts(factory, watcherConfig)) {
+                    problems.add("backend_port_override", "is required: discovery method \"" + method
+                            + "\" as configured finds no ports (or set haproxy.server_port_override)");
+                }
             }
         }
         if (problems.size() > before) {
@@ -370,6 +374,11 @@ public final class ConfigLoader {
         if (label != null) {
             out.add(new LabelFilter(label, value, "equals".equals(condition)));
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <C> boolean providesPorts(WatcherFactory<C> factory, Object config) {
+        return factory.providesPorts((C) config);
     }
 
     /** Binds the discovery section (less the engine's keys) onto the plugin's config record. */

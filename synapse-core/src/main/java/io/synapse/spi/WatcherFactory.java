@@ -28,6 +28,15 @@ public interface WatcherFactory<C> {
      */
     default void validate(C config, ConfigProblems problems) {}
 
+    /**
+     * Whether the backends this watcher finds carry their real ports. A watcher that cannot know
+     * them (EC2 instances have no port) returns false, and the engine then requires the service to
+     * set {@code backend_port_override} (or {@code haproxy.server_port_override}).
+     */
+    default boolean providesPorts(C config) {
+        return true;
+    }
+
     /** Creates a watcher; it must not touch the network before {@link ServiceWatcher#start()}. */
     ServiceWatcher create(WatcherContext context, C config, WatcherListener listener);
 }

@@ -207,6 +207,7 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
         if (changes.size() > LOGGED_CHANGES) {
             shown += ", ... " + (changes.size() - LOGGED_CHANGES) + " more";
         }
-        log.info("service {}: {} -> {} backends{}", service, before.size(), after.size(), shown.isEmpty() ? "" : " (" + shown + ")");
+        // the engine logs the merged change at INFO (with the port override applied); this is the raw view
+        log.debug("service {}: ec2tag {} -> {} backends{}", service, before.size(), after.size(), shown.isEmpty() ? "" : " (" + shown + ")");
     }
 }

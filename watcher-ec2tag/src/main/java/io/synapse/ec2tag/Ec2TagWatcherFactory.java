@@ -140,6 +140,12 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
         }
     }
 
+    /** Instances carry no port unless {@code port} or {@code port_tag} is set: the service must override it. */
+    @Override
+    public boolean providesPorts(Ec2TagConfig config) {
+        return config.port() != null || config.portTag() != null;
+    }
+
     @Override
     public ServiceWatcher create(WatcherContext context, Ec2TagConfig config, WatcherListener listener) {
         requireNonNull(context, "context is null");
