@@ -427,9 +427,7 @@ public final class ConfigLoader {
             problems.add(path(e), e.getOriginalMessage());
             return null;
         }
-        if (problems.size() > before) {
-            return null;
-        }
+        // unknown keys were removed before binding, so the rest can still be checked: all problems at once
         factory.validate(config, problems);
         return problems.size() > before ? null : config;
     }
