@@ -50,6 +50,9 @@ final class HaproxyGenerator implements ConfigGenerator {
     private final Map<JsonNode, ServiceSettings> overrideSettings = new HashMap<>();
     private final Reloader reloader;
     private final StateFile stateFile;
+    private final RuntimeApi runtimeApi;
+    /** What the running HAProxy loaded, per service: used to tell whether the socket can apply a change. */
+    private final Map<String, RunningBackend> running = new HashMap<>();
     private byte[] shared = EMPTY;
     private boolean written;
     private long writes;
@@ -73,6 +76,7 @@ final class HaproxyGenerator implements ConfigGenerator {
         this.header = out.toString().getBytes(StandardCharsets.UTF_8);
         this.reloader = global.doReloads() ? new Reloader(global.reloadCommand(), global.restartInterval(), global.restartJitter()) : null;
         this.stateFile = global.stateFilePath() == null ? null : new StateFile(global.stateFilePath(), global.stateFileTtlSeconds());
+        this.runtimeApi = global.doSocket() ? new RuntimeApi(global.socketFilePaths()) : null;
     }
 
     @Override
@@ -97,6 +101,7 @@ final class HaproxyGenerator implements ConfigGenerator {
         long nowSeconds = System.currentTimeMillis() / 1000;
         boolean changed = false;
         int rendered = 0;
+        List<String> changedServices = new ArrayList<>();
         for (ServiceView view : state.services().values()) {
             if (!state.changed().contains(view.name()) && chunks.containsKey(view.name())) {
                 continue;
@@ -105,14 +110,19 @@ final class HaproxyGenerator implements ConfigGenerator {
             byte[] bytes = settings == null || settings.disabled() ? EMPTY : render(view, settings, nowSeconds);
             rendered++;
             byte[] old = chunks.put(view.name(), bytes);
-            changed |= old == null || !Arrays.equals(old, bytes);
+            if (old == null || !Arrays.equals(old, bytes)) {
+                changed = true;
+                changedServices.add(view.name());
+            }
         }
-        changed |= chunks.keySet().retainAll(state.services().keySet());
+        boolean removed = chunks.keySet().retainAll(state.services().keySet());
+        changed |= removed;
         if (stateFile != null) {
             stateFile.retain(state.services().keySet());
         }
         byte[] newShared = renderShared(state);
-        changed |= !Arrays.equals(newShared, shared);
+        boolean sharedChanged = !Arrays.equals(newShared, shared);
+        changed |= sharedChanged;
         shared = newShared;
         if (!changed && written) {
             return;
@@ -133,6 +143,7 @@ final class HaproxyGenerator implements ConfigGenerator {
             if (!written && sameAsFile(target, content, size)) {
                 LOG.info("haproxy: {} is already up to date", target);
                 written = true;
+                rememberRunning();
                 return;
             }
             if (global.doChecks()) {
@@ -142,13 +153,110 @@ final class HaproxyGenerator implements ConfigGenerator {
             writes++;
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
+        boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
         written = true;
         if (stateFile != null) {
             stateFile.saveIfNeeded(nowSeconds);
         }
-        if (reloader != null) {
-            reloader.request();
+        if (!applied) {
+            rememberRunning();
+            if (reloader != null) {
+                reloader.request();
+            }
         }
+    }
+
+    /** A service's section as HAProxy loaded it: everything but the server lines, and the server lines. */
+    private record RunningBackend(String backendName, String skeleton, Map<String, String> servers, java.util.Set<String> maint) {
+        static RunningBackend parse(String backendName, byte[] chunk) {
+            StringBuilder skeleton = new StringBuilder();
+            Map<String, String> servers = new LinkedHashMap<>();
+            java.util.Set<String> maint = new java.util.HashSet<>();
+            for (String line : new String(chunk, StandardCharsets.UTF_8).split("\n", -1)) {
+                if (line.startsWith("\tserver ")) {
+                    String name = line.substring(8, line.indexOf(' ', 8));
+                    boolean disabled = line.endsWith(" disabled");
+                    servers.put(name, disabled ? line.substring(0, line.length() - " disabled".length()) : line);
+                    if (disabled) {
+                        maint.add(name);
+                    }
+                } else {
+                    skeleton.append(line).append('\n');
+                }
+            }
+            return new RunningBackend(backendName, skeleton.toString(), servers, maint);
+        }
+    }
+
+    private void rememberRunning() {
+        running.clear();
+        if (runtimeApi == null) {
+            return;
+        }
+        chunks.forEach((service, chunk) -> {
+            ServiceSettings s = fileSettings.get(service);
+            if (chunk.length > 0 && s != null) {
+                running.put(service, RunningBackend.parse(currentBackendName(service, chunk), chunk));
+            }
+        });
+    }
+
+    private static String currentBackendName(String service, byte[] chunk) {
+        String text = new String(chunk, StandardCharsets.UTF_8);
+        int i = text.indexOf("\nbackend ");
+        return i < 0 ? service : text.substring(i + 9, text.indexOf('\n', i + 9));
+    }
+
+    /**
+     * Applies the change through the runtime API when it only takes servers the running HAProxy
+     * already has in or out of maintenance (a server that left, or came back with the same line);
+     * anything else (a new server, other settings) needs a reload. Returns whether it was applied.
+     */
+    private boolean applyThroughSocket(List<String> changedServices) {
+        if (runtimeApi == null || changedServices.isEmpty()) {
+            return false;
+        }
+        List<String> commands = new ArrayList<>();
+        Map<String, java.util.Set<String>> newMaint = new HashMap<>();
+        for (String service : changedServices) {
+            RunningBackend r = running.get(service);
+            byte[] chunk = chunks.get(service);
+            if (r == null || chunk == null || chunk.length == 0) {
+                return false;
+            }
+            RunningBackend next = RunningBackend.parse(currentBackendName(service, chunk), chunk);
+            if (!next.skeleton().equals(r.skeleton())) {
+                return false;
+            }
+            for (Map.Entry<String, String> e : next.servers().entrySet()) {
+                if (!e.getValue().equals(r.servers().get(e.getKey()))) {
+                    return false;
+                }
+            }
+            java.util.Set<String> maint = new java.util.HashSet<>();
+            for (String server : r.servers().keySet()) {
+                boolean wanted = next.servers().containsKey(server) && !next.maint().contains(server);
+                if (!wanted) {
+                    maint.add(server);
+                }
+                if (wanted == r.maint().contains(server)) {
+                    commands.add("set server " + r.backendName() + "/" + server + " state " + (wanted ? "ready" : "maint"));
+                }
+            }
+            newMaint.put(service, maint);
+        }
+        try {
+            runtimeApi.run(commands);
+        } catch (IOException e) {
+            LOG.warn("haproxy: runtime API failed ({}); reloading instead", e.getMessage());
+            return false;
+        }
+        newMaint.forEach((service, maint) -> {
+            RunningBackend r = running.get(service);
+            running.put(service, new RunningBackend(r.backendName(), r.skeleton(), r.servers(), maint));
+        });
+        LOG.info("haproxy: applied {} server change(s) through the runtime API, no reload needed", commands.size());
+        return true;
     }
 
     private byte[] render(ServiceView view, ServiceSettings settings, long nowSeconds) {

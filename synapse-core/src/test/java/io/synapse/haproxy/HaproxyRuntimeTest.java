@@ -109,4 +109,55 @@ class HaproxyRuntimeTest {
             }
         }
     }
+
+    @Test
+    void serversLeavingAndComingBackGoThroughTheRuntimeApiWithoutReloads() throws Exception {
+        Path haproxy = Binaries.haproxy();
+        int port = FreePorts.next();
+        Path cfg = dir.resolve("haproxy.cfg");
+        Path pid = dir.resolve("haproxy.pid");
+        Path reloads = dir.resolve("reloads.log");
+        Path sock = dir.resolve("haproxy.sock");
+        String reload = "echo reload >> " + reloads + " && " + haproxy + " -D -f " + cfg + " -p " + pid
+                + " $( [ -s " + pid + " ] && echo -sf $(cat " + pid + ") )";
+        try (HttpBackends a = HttpBackends.start("a"); HttpBackends b = HttpBackends.start("b"); HttpBackends c = HttpBackends.start("c")) {
+            ObjectNode config = json("{'services': {'web': {'discovery': {'method': 'fake', 'id': 'socket'},"
+                    + " 'haproxy': {'bind_address': '127.0.0.1', 'listen': ['mode http', 'balance roundrobin']}}}}");
+            config.with("services").with("web").with("haproxy").put("port", port);
+            ObjectNode global = TestConfigs.haproxyGlobal(dir);
+            global.put("do_reloads", true);
+            global.put("reload_command", reload);
+            global.put("restart_interval", 0.2);
+            global.put("do_socket", true);
+            global.put("socket_file_path", sock.toString());
+            global.set("global", json("{'l': ['stats socket " + sock + " mode 600 level admin']}").get("l"));
+            config.set("haproxy", global);
+            io.synapse.spi.Backend ba = io.synapse.spi.Backend.of("a", "127.0.0.1", a.port());
+            io.synapse.spi.Backend bb = io.synapse.spi.Backend.of("b", "127.0.0.1", b.port());
+            io.synapse.spi.Backend bc = io.synapse.spi.Backend.of("c", "127.0.0.1", c.port());
+            try (Synapse synapse = Synapse.fromFile(TestConfigs.write(dir, config), Plugins.fromClasspath())) {
+                synapse.start();
+                await().until(() -> FakeWatcherFactory.started("socket"));
+                FakeWatcherFactory.listener("socket").onBackends(List.of(ba, bb));
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> get(port).equals("200 b"));
+                await().until(() -> Files.exists(sock));
+                assertThat(Files.readAllLines(reloads)).hasSize(1);
+
+                // b leaves: maintenance through the socket, no reload
+                FakeWatcherFactory.listener("socket").onBackends(List.of(ba));
+                await().until(() -> !Files.readString(cfg).contains("127.0.0.1:" + b.port()));
+                await().until(() -> get(port).equals("200 a") && get(port).equals("200 a") && get(port).equals("200 a"));
+                assertThat(RuntimeApi.send(sock, "show servers state web\n")).contains("b_127.0.0.1:" + b.port());
+                // b comes back with the same server line: ready again, still no reload
+                FakeWatcherFactory.listener("socket").onBackends(List.of(ba, bb));
+                await().until(() -> get(port).equals("200 b") || get(port).equals("200 b"));
+                assertThat(Files.readAllLines(reloads)).hasSize(1);
+
+                // c is new to HAProxy: that needs a reload
+                FakeWatcherFactory.listener("socket").onBackends(List.of(ba, bb, bc));
+                await().atMost(Duration.ofSeconds(20)).until(() -> get(port).equals("200 c") || get(port).equals("200 c") || get(port).equals("200 c"));
+                assertThat(Files.readAllLines(reloads)).hasSize(2);
+            }
+        }
+    }
 }
