@@ -52,7 +52,12 @@ final class ServiceRenderer {
         }
         scope.put("backendName", s.backendName());
         scope.put("lines", s.backend());
-        scope.put("servers", serverLines(service, s, servers, ids));
+        List<String> lines = serverLines(service, s, servers, ids);
+        StringBuilder joined = new StringBuilder(lines.size() * 120);
+        for (String line : lines) {
+            joined.append('\t').append(line).append('\n');
+        }
+        scope.put("servers", joined);
         StringWriter out = new StringWriter(256 + servers.size() * 120);
         template.execute(out, scope);
         return out.toString();
@@ -161,19 +166,21 @@ final class ServiceRenderer {
 
     private List<Server> order(String service, ServiceSettings s, List<Server> servers) {
         String order = s.backendOrder();
-        List<Server> out = new ArrayList<>(servers);
-        Comparator<Server> byName = Comparator.comparing(x -> serverName(x.backend(), x.backend().port()));
         if ("no_shuffle".equals(order)) {
-            return out;
+            return servers;
         }
-        if ("asc".equals(order)) {
-            out.sort(byName);
-        } else if ("desc".equals(order)) {
-            out.sort(byName.reversed());
-        } else {
-            out.sort(byName);
-            java.util.Collections.shuffle(out, new Random(global.serverOrderSeed() * 31 + service.hashCode()));
+        // sort once by server name (computed once per server), then shuffle deterministically if asked
+        List<Map.Entry<String, Server>> named = new ArrayList<>(servers.size());
+        for (Server x : servers) {
+            named.add(Map.entry(serverName(x.backend(), x.backend().port()), x));
         }
+        Comparator<Map.Entry<String, Server>> byName = Map.Entry.comparingByKey();
+        named.sort("desc".equals(order) ? byName.reversed() : byName);
+        if (!"asc".equals(order) && !"desc".equals(order)) {
+            java.util.Collections.shuffle(named, new Random(global.serverOrderSeed() * 31 + service.hashCode()));
+        }
+        List<Server> out = new ArrayList<>(named.size());
+        named.forEach(e -> out.add(e.getValue()));
         return out;
     }
 
