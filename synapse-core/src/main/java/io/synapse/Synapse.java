@@ -36,6 +36,11 @@ public final class Synapse implements AutoCloseable {
         return new Synapse(new ConfigLoader(plugins).load(config));
     }
 
+    /** Wraps an already loaded config (see {@link ConfigLoader}, e.g. with a custom environment). */
+    public static Synapse fromConfig(SynapseConfig config) {
+        return new Synapse(requireNonNull(config, "config is null"));
+    }
+
     public static Path defaultPluginsDir() {
         String dir = System.getProperty("synapse.plugins.dir");
         if (dir == null) {

@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
     private final CountDownLatch outputsReady = new CountDownLatch(1);
     private final Thread dispatcher;
     private volatile long renders;
+    private final Statsd statsd;
 
     public Engine(SynapseConfig config) {
         this.config = requireNonNull(config, "config is null");
@@ -64,6 +65,15 @@ public final class Engine implements AutoCloseable {
             pending.put(g, new HashSet<>(runtimes.keySet()));
         }
         watchersReady = new CountDownLatch(runtimes.size());
+        Statsd metrics = null;
+        if (config.statsd() != null) {
+            try {
+                metrics = new Statsd(config.statsd());
+            } catch (java.io.IOException e) {
+                LOG.warn("statsd: cannot open a UDP socket: {}; no metrics", e.getMessage());
+            }
+        }
+        statsd = metrics;
         dispatcher = new Thread(this::dispatchLoop, "synapse-dispatcher");
         dispatcher.setDaemon(true);
     }
@@ -232,6 +242,13 @@ public final class Engine implements AutoCloseable {
             }
         }
         renders++;
+        if (statsd != null) {
+            statsd.count("synapse.renders", 1);
+            statsd.count(allOk ? "synapse.renders.ok" : "synapse.renders.failed", 1);
+            for (String service : changed) {
+                statsd.gauge("synapse.service." + service + ".backends", runtimes.get(service).backends().size());
+            }
+        }
         if (allOk && ready) {
             outputsReady.countDown();
         }
@@ -265,5 +282,8 @@ public final class Engine implements AutoCloseable {
             }
         }
         config.generators().values().forEach(ConfigGenerator::close);
+        if (statsd != null) {
+            statsd.close();
+        }
     }
 }

@@ -132,4 +132,26 @@ class EngineTest {
             }
         }
     }
+
+    @Test
+    void statsdReceivesRenderAndBackendMetrics() throws Exception {
+        try (java.net.DatagramSocket udp = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            udp.setSoTimeout(10_000);
+            ObjectNode c = json("{'services': {'st': {'discovery': {'method': 'fake', 'id': 'statsd', 'initial': ['10.0.0.1:80', '10.0.0.2:80']}}}}");
+            c.set("haproxy", TestConfigs.haproxyGlobal(dir));
+            c.set("statsd", json("{'host': '127.0.0.1'}"));
+            c.with("statsd").put("port", udp.getLocalPort());
+            try (Synapse synapse = Synapse.fromFile(TestConfigs.write(dir, c), Plugins.fromClasspath())) {
+                synapse.start();
+                List<String> seen = new ArrayList<>();
+                byte[] buf = new byte[512];
+                while (!seen.contains("synapse.service.st.backends:2|g")) {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                    udp.receive(p);
+                    seen.add(new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                assertThat(seen).contains("synapse.renders:1|c", "synapse.renders.ok:1|c");
+            }
+        }
+    }
 }
