@@ -4,7 +4,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
-import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.retry.RetryForever;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,8 @@ final class Ensembles {
      * Curator client settings.
      *
      * @param sessionTimeoutMs the requested ZooKeeper session timeout
-     * @param connectionTimeoutMs how long an operation waits for a connection before it fails
+     * @param connectionTimeoutMs how long a new watcher waits for a connection before it reports
+     *     the ensemble unreachable
      */
     record ClientSettings(int sessionTimeoutMs, int connectionTimeoutMs) {
         static final ClientSettings DEFAULT = new ClientSettings(30_000, 10_000);
@@ -65,12 +66,26 @@ final class Ensembles {
     }
 
     void release(Ensemble ensemble) {
+        release(ensemble, () -> { });
+    }
+
+    /**
+     * Releases one use of {@code ensemble}; runs {@code ifStillShared} first when other watchers
+     * keep the connection open (to remove this watcher's watches), else closes the connection.
+     */
+    void release(Ensemble ensemble, Runnable ifStillShared) {
         requireNonNull(ensemble, "ensemble is null");
+        requireNonNull(ifStillShared, "ifStillShared is null");
         synchronized (open) {
             if (ensemble.refs <= 0 || open.get(ensemble.key) != ensemble) {
                 return;
             }
             if (--ensemble.refs > 0) {
+                try {
+                    ifStillShared.run();
+                } catch (RuntimeException e) {
+                    LOG.debug("ZooKeeper {}: cleanup failed", ensemble.key, e);
+                }
                 return;
             }
             open.remove(ensemble.key);
@@ -101,6 +116,7 @@ final class Ensembles {
     /** One shared connection and its thread. */
     static final class Ensemble {
         private final EnsembleKey key;
+        private final ClientSettings settings;
         private final CuratorFramework client;
         private final ScheduledThreadPoolExecutor executor;
         private final ConnectionStateListener logger;
@@ -109,6 +125,7 @@ final class Ensembles {
 
         private Ensemble(EnsembleKey key, ClientSettings settings, int number) {
             this.key = key;
+            this.settings = settings;
             this.executor = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "synapse-zookeeper-" + number);
                 t.setDaemon(true);
@@ -120,9 +137,10 @@ final class Ensembles {
                     .connectString(key.connectString())
                     .sessionTimeoutMs(settings.sessionTimeoutMs())
                     .connectionTimeoutMs(settings.connectionTimeoutMs())
-                    // the watchers retry on their own schedule (per service retry_policy); an
-                    // operation that cannot get a connection fails after the connection timeout
-                    .retryPolicy(new RetryNTimes(0, 0))
+                    // a read that meets a lost connection waits for the connection to come back
+                    // instead of failing (and Curator logging a stack trace); the watchers learn of
+                    // connection trouble from the connection states and re-sync on reconnection
+                    .retryPolicy(new RetryForever(1_000))
                     // keep the configured hosts: do not follow dynamic-reconfiguration changes
                     .ensembleTracker(false)
                     .threadFactory(r -> {
@@ -153,6 +171,14 @@ final class Ensembles {
 
         CuratorFramework client() {
             return client;
+        }
+
+        ClientSettings settings() {
+            return settings;
+        }
+
+        boolean isConnected() {
+            return client.getZookeeperClient().isConnected();
         }
 
         /** The connection's thread; tasks submitted after close are dropped. */

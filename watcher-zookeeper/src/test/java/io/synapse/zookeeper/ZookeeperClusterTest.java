@@ -1,0 +1,61 @@
+package io.synapse.zookeeper;
+
+import io.synapse.spi.ServiceWatcher;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.synapse.zookeeper.Zk.nerve;
+import static io.synapse.zookeeper.Zk.register;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A 3-member ensemble losing the member the watcher is connected to. */
+class ZookeeperClusterTest {
+    static {
+        Zk.init();
+    }
+
+    @Test
+    void keepsBackendsWhenItsMemberDiesAndFollowsTheRest() throws Exception {
+        Ensembles ensembles = new Ensembles(Zk.CLIENT);
+        try (TestingCluster cluster = new TestingCluster(Zk.spec(-1, 1), Zk.spec(-1, 2), Zk.spec(-1, 3))) {
+            cluster.start();
+            String path = Zk.path("cluster");
+            try (CuratorFramework admin = Zk.admin(cluster.getConnectString())) {
+                String first = register(admin, path, "i-1", nerve("10.2.0.1", 80, "i-1"));
+                register(admin, path, "i-2", nerve("10.2.0.2", 80, "i-2"));
+                RecordingListener listener = new RecordingListener();
+                ServiceWatcher watcher = Zk.watch(ensembles, "api", Zk.config(cluster.getConnectString(), path), listener);
+                try {
+                    await().until(() -> listener.addresses().equals(List.of("10.2.0.1:80", "10.2.0.2:80")));
+                    Ensembles.Ensemble ensemble = ensembles.find(Settings.resolve(
+                            Zk.config(cluster.getConnectString(), path), false).ensemble());
+                    InstanceSpec member = cluster.findConnectionInstance(ensemble.client().getZookeeperClient().getZooKeeper());
+                    assertThat(member).isNotNull();
+
+                    assertThat(cluster.killServer(member)).isTrue();
+                    // changes while the watcher's member is dead and the watcher moves to another one
+                    admin.delete().forPath(first);
+                    register(admin, path, "i-3", nerve("10.2.0.3", 80, "i-3"));
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> listener.addresses().equals(List.of("10.2.0.2:80", "10.2.0.3:80")));
+                    assertThat(listener.failures).isNotEmpty(); // its member died: noticed, and recovered from
+
+                    assertThat(cluster.restartServer(member)).isTrue();
+                    register(admin, path, "i-4", nerve("10.2.0.4", 80, "i-4"));
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> listener.addresses().equals(List.of("10.2.0.2:80", "10.2.0.3:80", "10.2.0.4:80")));
+                    assertThat(listener.emptiedAfterFirstBackends()).isFalse();
+                } finally {
+                    watcher.close();
+                }
+            }
+        }
+        assertThat(ensembles.openCount()).isZero();
+    }
+}

@@ -1,0 +1,166 @@
+package io.synapse.zookeeper;
+
+import io.synapse.spi.Backend;
+import io.synapse.spi.ServiceWatcher;
+import io.synapse.testing.FreePorts;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.test.KillSession;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static io.synapse.zookeeper.Zk.nerve;
+import static io.synapse.zookeeper.Zk.register;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** ZooKeeper going away: the last good backends stay, and the set is exact again afterwards. */
+class ZookeeperOutageTest {
+    static {
+        Zk.init();
+    }
+
+    private Ensembles ensembles = new Ensembles(Zk.CLIENT);
+    private TestingServer server;
+    private CuratorFramework admin;
+    private ServiceWatcher watcher;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        assertThat(ensembles.openCount()).isZero();
+    }
+
+    private RecordingListener startWatching(String path) {
+        RecordingListener listener = new RecordingListener();
+        watcher = Zk.watch(ensembles, "api", Zk.config(server.getConnectString(), path), listener);
+        return listener;
+    }
+
+    private List<ConnectionState> recordStates() {
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
+        Ensembles.Ensemble ensemble = ensembles.find(EnsembleKey.of(server.getConnectString()));
+        ensemble.client().getConnectionStateListenable().addListener((c, s) -> states.add(s));
+        return states;
+    }
+
+    private static List<String> addresses(List<Backend> backends) {
+        return backends.stream().map(Backend::address).toList();
+    }
+
+    @Test
+    void keepsBackendsWhileTheServerIsDownAndResyncsAfterARestart() throws Exception {
+        server = Zk.server();
+        admin = Zk.admin(server.getConnectString());
+        String path = Zk.path("restart");
+        register(admin, path, "i-1", nerve("10.1.0.1", 80, "i-1"));
+        String second = register(admin, path, "i-2", nerve("10.1.0.2", 80, "i-2"));
+        RecordingListener listener = startWatching(path);
+        await().until(() -> listener.addresses().equals(List.of("10.1.0.1:80", "10.1.0.2:80")));
+        int published = listener.snapshots.size();
+
+        server.stop();
+        await().until(() -> listener.failures.size() == 1);
+        assertThat(listener.failures.get(0)).contains("connection lost while watching " + path);
+        // a while later: still quiet, nothing published
+        await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+        assertThat(listener.snapshots).hasSize(published);
+
+        server.restart();
+        // the re-sync publishes the (unchanged) fresh set once
+        await().until(() -> listener.snapshots.size() == published + 1);
+        assertThat(listener.addresses()).containsExactly("10.1.0.1:80", "10.1.0.2:80");
+
+        // watches work again
+        admin.delete().forPath(second);
+        register(admin, path, "i-3", nerve("10.1.0.3", 80, "i-3"));
+        await().until(() -> listener.addresses().equals(List.of("10.1.0.1:80", "10.1.0.3:80")));
+        assertThat(listener.failures).hasSize(1);
+        assertThat(listener.emptiedAfterFirstBackends()).isFalse();
+    }
+
+    @Test
+    void resyncsAfterSessionExpiry() throws Exception {
+        server = Zk.server();
+        admin = Zk.admin(server.getConnectString());
+        String path = Zk.path("expiry");
+        String first = register(admin, path, "i-1", nerve("10.1.1.1", 80, "i-1"));
+        RecordingListener listener = startWatching(path);
+        await().until(() -> listener.addresses().equals(List.of("10.1.1.1:80")));
+        List<ConnectionState> states = recordStates();
+        Ensembles.Ensemble ensemble = ensembles.find(EnsembleKey.of(server.getConnectString()));
+        long oldSession = ensemble.client().getZookeeperClient().getZooKeeper().getSessionId();
+
+        KillSession.kill(ensemble.client().getZookeeperClient().getZooKeeper());
+        await().until(() -> states.contains(ConnectionState.RECONNECTED));
+        assertThat(states).contains(ConnectionState.LOST);
+        assertThat(ensemble.client().getZookeeperClient().getZooKeeper().getSessionId()).isNotEqualTo(oldSession);
+        await().until(() -> listener.failures.size() == 1 && listener.snapshots.size() == 2);
+        assertThat(listener.failures.get(0)).contains("session lost while watching " + path);
+
+        // the watches of the new session see changes (registered first: the registry never empties)
+        register(admin, path, "i-2", nerve("10.1.1.2", 80, "i-2"));
+        admin.delete().forPath(first);
+        await().until(() -> listener.addresses().equals(List.of("10.1.1.2:80")));
+        assertThat(listener.failures).hasSize(1);
+        assertThat(listener.emptiedAfterFirstBackends()).isFalse();
+    }
+
+    @Test
+    void survivesAnOutageLongerThanTheSession() throws Exception {
+        server = Zk.server();
+        admin = Zk.admin(server.getConnectString());
+        String path = Zk.path("long");
+        register(admin, path, "i-1", nerve("10.1.2.1", 80, "i-1"));
+        ensembles = new Ensembles(Zk.SHORT_SESSION);
+        RecordingListener listener = startWatching(path);
+        await().until(() -> listener.addresses().equals(List.of("10.1.2.1:80")));
+        List<ConnectionState> states = recordStates();
+
+        server.stop();
+        await().atMost(Duration.ofSeconds(20)).until(() -> states.contains(ConnectionState.LOST));
+        assertThat(listener.failures).hasSize(1);
+        assertThat(listener.snapshots).hasSize(1);
+
+        server.restart();
+        await().until(() -> listener.snapshots.size() == 2);
+        assertThat(listener.addresses()).containsExactly("10.1.2.1:80");
+        register(admin, path, "i-2", nerve("10.1.2.2", 80, "i-2"));
+        await().until(() -> listener.addresses().equals(List.of("10.1.2.1:80", "10.1.2.2:80")));
+        assertThat(listener.failures).hasSize(1);
+        assertThat(listener.emptiedAfterFirstBackends()).isFalse();
+    }
+
+    @Test
+    void reportsAnUnreachableEnsembleAndRecoversWhenItComesUp() throws Exception {
+        int port = FreePorts.next();
+        String connectString = "127.0.0.1:" + port;
+        String path = Zk.path("unreachable");
+        RecordingListener listener = new RecordingListener();
+        watcher = Zk.watch(ensembles, "api", Zk.config(connectString, path), listener);
+
+        await().until(() -> listener.failures.size() == 1);
+        assertThat(listener.failures.get(0)).startsWith("cannot connect to ZooKeeper " + connectString + " to read " + path);
+        assertThat(listener.snapshots).isEmpty();
+
+        server = Zk.server(port);
+        admin = Zk.admin(connectString);
+        register(admin, path, "i-1", nerve("10.1.3.1", 80, "i-1"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> listener.addresses().equals(List.of("10.1.3.1:80")));
+        assertThat(listener.failures).hasSize(1);
+        assertThat(addresses(listener.snapshots.get(0))).containsExactly("10.1.3.1:80");
+    }
+}
