@@ -42,7 +42,7 @@ record CheckConfig(String name, String host, int port, Duration timeout, int ris
      */
     record Http(String uri, String expect, Map<String, String> headers, Duration openTimeout, Duration readTimeout,
                 boolean ssl, Duration sslTimeout, boolean sslVerify, Path sslCaFile) implements Spec {
-        Http {
+        public Http {
             requireNonNull(uri, "uri is null");
             headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         }
@@ -69,7 +69,7 @@ record CheckConfig(String name, String host, int port, Duration timeout, int ris
 
     /** Runs {@code command} (argv; a string in the config becomes {@code sh -c <string>}); exit 0 passes. */
     record Exec(List<String> command) implements Spec {
-        Exec {
+        public Exec {
             command = List.copyOf(requireNonNull(command, "command is null"));
         }
 

@@ -34,7 +34,7 @@ sealed interface ReporterTarget {
      * with path encoding, {@code <path>/base64_<len>_<b64>_}.
      */
     record ZooKeeper(List<String> hosts, String path, NodeType nodeType, boolean usePathEncoding) implements ReporterTarget {
-        ZooKeeper {
+        public ZooKeeper {
             hosts = List.copyOf(requireNonNull(hosts, "hosts is null"));
             requireNonNull(path, "path is null");
             requireNonNull(nodeType, "nodeType is null");
@@ -52,7 +52,7 @@ sealed interface ReporterTarget {
 
     /** etcd v3: key {@code <path>/<instance_id>_<service>} attached to a kept-alive lease. */
     record Etcd(EtcdConnection connection, String path) implements ReporterTarget {
-        Etcd {
+        public Etcd {
             requireNonNull(connection, "connection is null");
             requireNonNull(path, "path is null");
         }
@@ -65,7 +65,7 @@ sealed interface ReporterTarget {
 
     /** What one etcd client is built from; services with equal connections share the client. */
     record EtcdConnection(List<URI> endpoints, Path caFile, Path certFile, Path keyFile, String user, String password) {
-        EtcdConnection {
+        public EtcdConnection {
             endpoints = List.copyOf(requireNonNull(endpoints, "endpoints is null"));
         }
 

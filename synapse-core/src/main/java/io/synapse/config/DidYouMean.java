@@ -8,11 +8,17 @@ public final class DidYouMean {
 
     /** {@code " (did you mean \"x\"?)"}, or an empty string when nothing is close. */
     public static String suggest(String unknown, Collection<String> known) {
+        String best = closest(unknown, known);
+        return best == null ? "" : " (did you mean \"" + best + "\"?)";
+    }
+
+    /** The known word closest to {@code unknown} (a prefix, or a few edits away), or {@code null}. */
+    public static String closest(String unknown, Collection<String> known) {
         if (unknown.length() >= 3) {
             String prefixed = known.stream().filter(k -> k.startsWith(unknown) || unknown.startsWith(k))
                     .min(java.util.Comparator.comparingInt(String::length)).orElse(null);
             if (prefixed != null) {
-                return " (did you mean \"" + prefixed + "\"?)";
+                return prefixed;
             }
         }
         String best = null;
@@ -25,10 +31,10 @@ public final class DidYouMean {
             }
         }
         if (best == null) {
-            return "";
+            return null;
         }
         int limit = Math.max(2, Math.min(unknown.length(), best.length()) / 3);
-        return bestDistance <= limit ? " (did you mean \"" + best + "\"?)" : "";
+        return bestDistance <= limit ? best : null;
     }
 
     static int distance(String a, String b) {

@@ -51,6 +51,19 @@ public final class EnvSubstitution {
     }
 
     static String substitute(String s, Function<String, String> env, ConfigProblems problems) {
+        try {
+            return substitute(s, env);
+        } catch (IllegalArgumentException e) {
+            problems.add("", e.getMessage());
+            return s;
+        }
+    }
+
+    /**
+     * Substitutes one string; throws {@link IllegalArgumentException} saying what is wrong (an
+     * unset variable without a default, an unterminated or invalid reference).
+     */
+    public static String substitute(String s, Function<String, String> env) {
         if (s.indexOf('$') < 0) {
             return s;
         }
@@ -64,26 +77,21 @@ public final class EnvSubstitution {
             } else if (c == '$' && s.startsWith("${", i)) {
                 int end = s.indexOf('}', i + 2);
                 if (end < 0) {
-                    problems.add("", "unterminated ${ in " + io.synapse.spi.RegistryValues.quote(s));
-                    return s;
+                    throw new IllegalArgumentException("unterminated ${ in " + io.synapse.spi.RegistryValues.quote(s));
                 }
                 String expr = s.substring(i + 2, end);
-                String name = expr;
-                String def = null;
                 int sep = expr.indexOf(":-");
-                if (sep >= 0) {
-                    name = expr.substring(0, sep);
-                    def = expr.substring(sep + 2);
-                }
+                String name = sep < 0 ? expr : expr.substring(0, sep);
+                String def = sep < 0 ? null : expr.substring(sep + 2);
                 if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                    problems.add("", "invalid variable name in ${" + expr + "}");
-                    return s;
+                    throw new IllegalArgumentException("bad variable name " + io.synapse.spi.RegistryValues.quote(name)
+                            + " in " + io.synapse.spi.RegistryValues.quote(s));
                 }
                 String value = env.apply(name);
                 if (value == null || (value.isEmpty() && def != null)) {
                     if (def == null) {
-                        problems.add("", "environment variable " + name + " is not set (use ${" + name + ":-default} for a default)");
-                        return s;
+                        throw new IllegalArgumentException("environment variable " + name
+                                + " is not set (use ${" + name + ":-default} for a default)");
                     }
                     value = def;
                 }
@@ -96,5 +104,6 @@ public final class EnvSubstitution {
         }
         return out.toString();
     }
+
 
 }

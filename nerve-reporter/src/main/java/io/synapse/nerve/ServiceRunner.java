@@ -1,0 +1,368 @@
+package io.synapse.nerve;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One service: check rounds on a fixed-rate schedule, rise/fall per check, maintenance, and a
+ * reconcile loop that makes the registry match the wanted state.
+ *
+ * <p>Check rounds of different services run on a shared pool, so a slow check only delays its own
+ * service; a round still running when the next one is due makes that tick be skipped (rounds never
+ * overlap, and the schedule does not drift). Checks run in order and a round stops at the first
+ * check that is down (as the Ruby Nerve does).
+ *
+ * <p>Reporting is serialized per service and coalesced: the latest wanted state wins. A failed
+ * report is retried with exponential backoff (100 ms to 5 s) until it succeeds; every
+ * {@code max_repeated_report_failures} failures in a row the reporter is reset. Every
+ * {@code verify_interval}, on every ZooKeeper (re)connection and on a watch event the registration
+ * is re-read and repaired.
+ */
+final class ServiceRunner {
+    private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
+    private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+
+    private final ServiceConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final Executor workers;
+    private final Supplier<Path> globalMaintenance;
+    private final Duration verifyInterval;
+    private final Supplier<Statsd> statsd;
+    private final List<Check> checks = new ArrayList<>();
+    private final List<RiseFall> states = new ArrayList<>();
+    private final RateLimiter rateLimiter;
+
+    private final AtomicBoolean roundRunning = new AtomicBoolean();
+    private final AtomicInteger reconcileRequests = new AtomicInteger();
+    private final Object reportLock = new Object();
+    private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+
+    private volatile boolean stopped;
+    private volatile Boolean desiredUp;
+    private volatile boolean verifyRequested;
+    private volatile long rounds;
+    private volatile long skippedRounds;
+    private boolean maintenance;
+
+    // written under reportLock
+    private Reporter reporter;
+    private volatile Boolean reportedUp;
+    private Boolean lastReportedUp;
+    private Boolean lastAttempted;
+    private int failures;
+    private long backoffUntil;
+    private ScheduledFuture<?> retry;
+
+    ServiceRunner(ServiceConfig config, Function<Runnable, Reporter> reporterFactory, ScheduledExecutorService scheduler,
+                  Executor workers, Supplier<Path> globalMaintenance, Duration verifyInterval, Supplier<Statsd> statsd) {
+        this.config = requireNonNull(config, "config is null");
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.workers = requireNonNull(workers, "workers is null");
+        this.globalMaintenance = requireNonNull(globalMaintenance, "globalMaintenance is null");
+        this.verifyInterval = requireNonNull(verifyInterval, "verifyInterval is null");
+        this.statsd = requireNonNull(statsd, "statsd is null");
+        for (CheckConfig c : config.checks()) {
+            checks.add(Check.of(c));
+            states.add(new RiseFall(c.rise(), c.fall()));
+        }
+        this.rateLimiter = config.rateLimit() == null ? null
+                : new RateLimiter(config.rateLimit().averageRate(), config.rateLimit().maxBurst(), System::nanoTime);
+        this.reporter = requireNonNull(reporterFactory, "reporterFactory is null").apply(this::onDrift);
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    ServiceConfig config() {
+        return config;
+    }
+
+    /** The last successfully reported state, or {@code null} (none yet, or the last report failed). */
+    Boolean reportedUp() {
+        return reportedUp;
+    }
+
+    Reporter reporter() {
+        synchronized (reportLock) {
+            return reporter;
+        }
+    }
+
+    long rounds() {
+        return rounds;
+    }
+
+    long skippedRounds() {
+        return skippedRounds;
+    }
+
+    /** Runs the first round now, then every check interval (phase spread by name), and verifies periodically. */
+    void start() {
+        long interval = config.checkInterval().toNanos();
+        long phase = Math.floorMod(config.name().hashCode(), Math.max(1, interval));
+        long verify = verifyInterval.toNanos();
+        synchronized (schedules) {
+            schedules.add(scheduler.scheduleAtFixedRate(this::tick, phase, interval, TimeUnit.NANOSECONDS));
+            schedules.add(scheduler.scheduleAtFixedRate(() -> requestReconcile(true),
+                    verify / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, verify / 2)), verify, TimeUnit.NANOSECONDS));
+        }
+        tick();
+    }
+
+    private void tick() {
+        if (stopped) {
+            return;
+        }
+        if (!roundRunning.compareAndSet(false, true)) {
+            skippedRounds++;
+            log.debug("service {}: previous check round still running; skipping this one", config.name());
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    round();
+                } catch (RuntimeException | Error e) {
+                    log.error("service {}: check round failed unexpectedly", config.name(), e);
+                } finally {
+                    roundRunning.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            roundRunning.set(false);
+        }
+    }
+
+    /** One check round: maintenance, then the checks in order; updates the wanted state. */
+    void round() {
+        boolean inMaintenance = maintenanceFileExists();
+        if (inMaintenance != maintenance) {
+            maintenance = inMaintenance;
+            log.info(inMaintenance ? "service {}: maintenance file present; reporting down"
+                    : "service {}: maintenance file gone; back to its checks", config.name());
+        }
+        String failure = null;
+        for (int i = 0; i < checks.size() && !stopped; i++) {
+            Check check = checks.get(i);
+            RiseFall state = states.get(i);
+            boolean passed;
+            String reason = null;
+            try {
+                check.run();
+                passed = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                passed = false;
+                reason = Check.reason(e);
+            }
+            Boolean before = state.state();
+            boolean up = state.record(passed);
+            if (!passed) {
+                log.debug("service {}: check {} failed ({} in a row): {}", config.name(), check.name(),
+                        state.consecutiveFailures(), reason);
+            }
+            if (before != null && before && !up) {
+                log.info("service {}: check {} down after {} failures: {}", config.name(), check.name(),
+                        state.consecutiveFailures(), reason);
+            } else if (before != null && !before && up) {
+                log.info("service {}: check {} up after {} successes", config.name(), check.name(),
+                        state.consecutiveSuccesses());
+            }
+            if (!up) {
+                failure = "check " + check.name() + (reason == null ? " is down (rise " + state.consecutiveSuccesses()
+                        + "/" + config.checks().get(i).rise() + ")" : ": " + reason);
+                break;
+            }
+        }
+        if (stopped) {
+            return;
+        }
+        rounds++;
+        boolean up = failure == null && !inMaintenance;
+        Boolean previous = desiredUp;
+        desiredUp = up;
+        if (previous == null || previous != up) {
+            String why = inMaintenance ? "maintenance" : failure;
+            if (up) {
+                log.info("service {}: up{}", config.name(), previous == null ? " (first check round)" : "");
+            } else {
+                log.info("service {}: down ({})", config.name(), why);
+            }
+            count(up ? "up" : "down");
+            requestReconcile(false);
+        }
+    }
+
+    private void count(String event) {
+        Statsd s = statsd.get();
+        if (s != null) {
+            s.increment(config.name(), event);
+        }
+    }
+
+    private boolean maintenanceFileExists() {
+        Path own = config.maintenanceFile();
+        Path global = globalMaintenance.get();
+        return (own != null && Files.exists(own)) || (global != null && Files.exists(global));
+    }
+
+    /** The reporter saw drift (node deleted, reconnected, lease lost): verify soon. */
+    private void onDrift() {
+        requestReconcile(true);
+    }
+
+    /** Asks for a reconcile; requests made while one runs are coalesced into one more run. */
+    void requestReconcile(boolean verify) {
+        if (verify) {
+            verifyRequested = true;
+        }
+        if (stopped) {
+            return;
+        }
+        if (reconcileRequests.getAndIncrement() == 0) {
+            try {
+                workers.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                reconcileRequests.set(0);
+            }
+        }
+    }
+
+    private void drain() {
+        int seen;
+        do {
+            seen = reconcileRequests.get();
+            try {
+                reconcileOnce();
+            } catch (RuntimeException | Error e) {
+                log.error("service {}: reconcile failed unexpectedly", config.name(), e);
+            }
+        } while (reconcileRequests.addAndGet(-seen) != 0);
+    }
+
+    private void reconcileOnce() {
+        synchronized (reportLock) {
+            if (stopped) {
+                return;
+            }
+            Boolean desired = desiredUp;
+            if (desired == null) {
+                return;
+            }
+            boolean verify = verifyRequested;
+            verifyRequested = false;
+            if (!verify && desired.equals(reportedUp)) {
+                return;
+            }
+            if (failures > 0 && desired.equals(lastAttempted) && System.nanoTime() - backoffUntil < 0) {
+                // backing off after a failure: the scheduled retry will verify; a changed wanted state goes at once
+                verifyRequested = verifyRequested || verify;
+                return;
+            }
+            if (rateLimiter != null && lastReportedUp != null && !desired.equals(lastReportedUp)) {
+                long wait = rateLimiter.tryAcquire();
+                if (wait > 0) {
+                    if (config.rateLimit().shadowMode()) {
+                        log.info("service {}: status change would be rate limited (shadow mode: reporting anyway)",
+                                config.name());
+                    } else {
+                        log.info("service {}: status change rate limited; reporting {} in {} ms", config.name(),
+                                desired ? "up" : "down", TimeUnit.NANOSECONDS.toMillis(wait));
+                        scheduleRetry(wait);
+                        return;
+                    }
+                }
+            }
+            lastAttempted = desired;
+            try {
+                if (desired) {
+                    reporter.reportUp();
+                } else {
+                    reporter.reportDown();
+                }
+                if (failures > 0) {
+                    log.info("service {}: reported {} after {} failed attempts", config.name(), desired ? "up" : "down",
+                            failures);
+                }
+                reportedUp = desired;
+                lastReportedUp = desired;
+                failures = 0;
+                if (retry != null) {
+                    retry.cancel(false);
+                    retry = null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                reportedUp = null;
+                failures++;
+                long delay = BACKOFF.delayNanos(failures);
+                backoffUntil = System.nanoTime() + delay;
+                String message = "service {}: reporting {} to {} failed ({}); retry {} in {} ms";
+                Object[] args = {config.name(), desired ? "up" : "down", reporter.describe(), Check.reason(e), failures,
+                        TimeUnit.NANOSECONDS.toMillis(delay)};
+                if (failures == 1) {
+                    log.warn(message, args);
+                } else {
+                    log.debug(message, args);
+                }
+                log.debug("service {}: report failure", config.name(), e);
+                count("report_failed");
+                if (failures % config.maxRepeatedReportFailures() == 0) {
+                    log.warn("service {}: {} report failures in a row; resetting its reporter", config.name(), failures);
+                    reporter.reset();
+                }
+                scheduleRetry(delay);
+            }
+        }
+    }
+
+    private void scheduleRetry(long delayNanos) {
+        if (retry != null) {
+            retry.cancel(false);
+        }
+        try {
+            retry = scheduler.schedule(() -> requestReconcile(true), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            retry = null;
+        }
+    }
+
+    /** Stops checking and deregisters (best effort, bounded by the reporter's close timeouts). Idempotent. */
+    void stop() {
+        stopped = true;
+        synchronized (schedules) {
+            schedules.forEach(s -> s.cancel(false));
+            schedules.clear();
+        }
+        synchronized (reportLock) {
+            if (retry != null) {
+                retry.cancel(false);
+                retry = null;
+            }
+            reporter.close();
+            reportedUp = null;
+        }
+    }
+}
