@@ -68,9 +68,12 @@ final class EtcdClients {
             return shared.client;
         }
 
-        /** Asks the gRPC channel to reconnect now instead of waiting for its own (up to 2 min) backoff. */
-        void reconnectNow() {
-            shared.resetConnectBackoff();
+        /**
+         * Asks the gRPC channel to reconnect now instead of waiting for its own (up to 2 min) backoff;
+         * returns false when this jetcd version does not let us reach its channel.
+         */
+        boolean reconnectNow() {
+            return shared.resetConnectBackoff();
         }
 
         @Override
@@ -90,9 +93,9 @@ final class EtcdClients {
             this.client = client;
         }
 
-        void resetConnectBackoff() {
+        boolean resetConnectBackoff() {
             if (reflectionFailed) {
-                return;
+                return false;
             }
             try {
                 // jetcd does not expose its channel; without this, gRPC's reconnect backoff (growing to 120 s)
@@ -103,9 +106,11 @@ final class EtcdClients {
                 Method getChannel = connectionManager.getClass().getDeclaredMethod("getChannel");
                 getChannel.setAccessible(true);
                 ((ManagedChannel) getChannel.invoke(connectionManager)).resetConnectBackoff();
+                return true;
             } catch (ReflectiveOperationException | RuntimeException e) {
                 reflectionFailed = true;
                 LOG.debug("cannot reset the gRPC reconnect backoff of the jetcd client: {}", e.toString());
+                return false;
             }
         }
     }
@@ -152,6 +157,8 @@ final class EtcdClients {
                 .endpoints(c.endpoints().toArray(URI[]::new))
                 // fail fast while no member is reachable: the watcher retries with its own backoff and reports it
                 .waitForReady(false)
+                .retryDelay(100)
+                .retryMaxDelay(1000)
                 .connectTimeout(Duration.ofSeconds(3))
                 .keepaliveTime(Duration.ofSeconds(10))
                 .keepaliveTimeout(Duration.ofSeconds(5))

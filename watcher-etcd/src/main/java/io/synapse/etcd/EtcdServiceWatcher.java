@@ -54,10 +54,11 @@ import static java.util.Objects.requireNonNull;
  */
 final class EtcdServiceWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceWatcher.class);
-    static final int PAGE_SIZE = 5_000;
+    static final int PAGE_SIZE = 10_000;
     private static final long READ_TIMEOUT_MILLIS = 30_000;
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
+    private static final long RECOVERY_CONFIRM_MILLIS = 500;
     private static final int LOGGED_CHANGES = 5;
 
     private enum State { LATENT, STARTED, CLOSED }
@@ -96,7 +97,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private long failureSince;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
     private ScheduledFuture<?> retry;
-    private long reads;
+    private volatile long reads;
 
     EtcdServiceWatcher(String service, Settings settings, WatcherListener listener) {
         this.service = requireNonNull(service, "service is null");
@@ -184,11 +185,10 @@ final class EtcdServiceWatcher implements ServiceWatcher {
             return;
         }
         cancelWatch();
-        long gen = generation;
-        readPage(gen, new ArrayList<>(), prefixKey, 0);
+        readPage(generation, prefixState.reread(), prefixKey, 0, System.nanoTime());
     }
 
-    private void readPage(long gen, List<PrefixState.KeyValue> acc, ByteSequence from, long atRevision) {
+    private void readPage(long gen, PrefixState.Reread reread, ByteSequence from, long atRevision, long started) {
         GetOption option = GetOption.builder()
                 .withRange(prefixEnd)
                 .withLimit(settings.pageSize())
@@ -196,10 +196,10 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 .build();
         handle.client().getKVClient().get(from, option)
                 .orTimeout(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((response, error) -> onPage(gen, acc, atRevision, response, error), serial);
+                .whenCompleteAsync((response, error) -> onPage(gen, reread, atRevision, started, response, error), serial);
     }
 
-    private void onPage(long gen, List<PrefixState.KeyValue> acc, long atRevision, GetResponse response, Throwable error) {
+    private void onPage(long gen, PrefixState.Reread reread, long atRevision, long started, GetResponse response, Throwable error) {
         if (gen != generation || closed()) {
             return;
         }
@@ -213,27 +213,31 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 return;
             }
             failed("cannot read prefix " + RegistryValues.quote(settings.prefix()) + " from etcd "
-                    + settings.connection().describe() + ": " + describe(cause), cause);
+                    + settings.connection().describe() + ": " + describe(cause, settings.connection().user()), cause);
             retryLater(this::sync);
             return;
         }
         long rev = atRevision == 0 ? response.getHeader().getRevision() : atRevision;
         List<KeyValue> kvs = response.getKvs();
-        for (KeyValue kv : kvs) {
-            acc.add(new PrefixState.KeyValue(kv.getKey().toString(StandardCharsets.UTF_8), kv.getCreateRevision(),
-                    kv.getValue().getBytes()));
-        }
-        if (response.isMore() && !kvs.isEmpty()) {
+        boolean more = response.isMore() && !kvs.isEmpty();
+        if (more) {
+            // ask for the next page first, so that etcd serves it while this one is decoded
             byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
             byte[] next = Arrays.copyOf(last, last.length + 1); // the smallest key after `last`
-            readPage(gen, acc, ByteSequence.from(next), rev);
+            readPage(gen, reread, ByteSequence.from(next), rev, started);
+        }
+        for (KeyValue kv : kvs) {
+            reread.add(kv.getKey().toString(StandardCharsets.UTF_8), kv.getCreateRevision(), kv.getValue().getBytes());
+        }
+        if (more) {
             return;
         }
         reads++;
         boolean first = published == null;
-        boolean changed = prefixState.replaceAll(acc);
+        boolean changed = reread.commit();
         revision = rev;
-        LOG.debug("service {}: read {} keys under {} at revision {}", service, acc.size(), settings.prefix(), rev);
+        LOG.debug("service {}: read {} keys under {} at revision {} in {} ms", service, reread.size(), settings.prefix(), rev,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         boolean wasFailing = recovered();
         if (first || changed || wasFailing) {
             publish(true);
@@ -285,16 +289,26 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         long headerRevision = response.getHeader().getRevision();
         if (response.isCreatedNotify()) {
             if (headerRevision < revision && resetCheckedAt != revision) {
-                // the cluster is behind what we saw: a member still catching up, or a cluster restored from a
-                // backup or wiped; one linearizable re-read tells them apart
-                LOG.warn("service {}: etcd is at revision {} but revision {} was seen; reading {} again", service,
+                // the member is behind what we saw: it is still catching up, or the cluster was restored from a
+                // backup or wiped (then the watch would wait for a revision that may never come). One linearizable
+                // re-read settles it; if the member still lags after that, the watch simply waits for it.
+                LOG.warn("service {}: etcd member is at revision {} but revision {} was seen; reading {} again", service,
                         headerRevision, revision, RegistryValues.quote(settings.prefix()));
+                cancelWatch();
                 resetCheckedAt = revision;
-                sync();
+                retryLater(this::sync);
                 return;
             }
-            if (recovered()) {
-                publish(true);
+            if (failure != null) {
+                // etcd answers again; the episode ends once the watch is not cancelled right away (as it is when
+                // its revision was compacted, and then the re-read publishes)
+                serial.schedule(() -> {
+                    if (gen == generation && !closed() && recovered()) {
+                        publish(true);
+                    }
+                }, RECOVERY_CONFIRM_MILLIS);
+            } else {
+                backoffMillis = MIN_BACKOFF_MILLIS;
             }
             return;
         }
@@ -339,7 +353,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
             retryLater(this::sync);
             return;
         }
-        String reason = cause == null ? "the watch was closed by the server" : describe(cause);
+        String reason = cause == null ? "the watch was closed by the server" : describe(cause, settings.connection().user());
         failed("watch of prefix " + RegistryValues.quote(settings.prefix()) + " on etcd "
                 + settings.connection().describe() + " broke at revision " + revision + ": " + reason, cause);
         retryLater(this::startWatch);
@@ -375,12 +389,14 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         if (closed()) {
             return;
         }
-        List<Backend> snapshot = prefixState.snapshot();
-        if (!always && snapshot.equals(published)) {
+        PrefixState.Changes changes = prefixState.takeChanges();
+        if (!always && changes.isEmpty()) {
             return;
         }
-        logChange(published, snapshot);
+        List<Backend> before = published;
+        List<Backend> snapshot = prefixState.snapshot();
         published = snapshot;
+        logChange(before, snapshot, changes);
         try {
             listener.onBackends(snapshot);
         } catch (RuntimeException e) {
@@ -388,41 +404,44 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         }
     }
 
-    private void logChange(List<Backend> before, List<Backend> after) {
+    private void logChange(List<Backend> before, List<Backend> after, PrefixState.Changes changes) {
         if (before == null) {
             int skipped = prefixState.skipped();
             LOG.info("service {}: {} backends from etcd at revision {}{}", service, after.size(), revision,
                     skipped == 0 ? "" : " (" + skipped + " keys skipped)");
             return;
         }
-        if (before.equals(after)) {
-            LOG.debug("service {}: {} backends (unchanged)", service, after.size());
+        if (!LOG.isDebugEnabled()) {
             return;
         }
-        Set<Backend> old = new HashSet<>(before);
-        Set<Backend> now = new HashSet<>(after);
-        List<String> changes = new ArrayList<>();
-        int added = 0;
-        int removed = 0;
-        for (Backend b : after) {
-            if (!old.contains(b)) {
-                added++;
-                if (changes.size() < LOGGED_CHANGES) {
-                    changes.add("+" + b);
-                }
+        List<Backend> added = changes.added();
+        List<Backend> removed = changes.removed();
+        if (changes.replaced()) {
+            // a re-read: diff the sets (rare, so the O(n) is fine)
+            Set<Backend> old = new HashSet<>(before);
+            Set<Backend> now = new HashSet<>(after);
+            added = after.stream().filter(b -> !old.contains(b)).toList();
+            removed = before.stream().filter(b -> !now.contains(b)).toList();
+        }
+        if (added.isEmpty() && removed.isEmpty()) {
+            LOG.debug("service {}: etcd {} backends (unchanged)", service, after.size());
+            return;
+        }
+        List<String> shown = new ArrayList<>();
+        for (Backend b : added) {
+            if (shown.size() < LOGGED_CHANGES) {
+                shown.add("+" + b);
             }
         }
-        for (Backend b : before) {
-            if (!now.contains(b)) {
-                removed++;
-                if (changes.size() < LOGGED_CHANGES) {
-                    changes.add("-" + b);
-                }
+        for (Backend b : removed) {
+            if (shown.size() < LOGGED_CHANGES) {
+                shown.add("-" + b);
             }
         }
-        int more = added + removed - changes.size();
-        LOG.info("service {}: {} -> {} backends ({}{})", service, before.size(), after.size(),
-                changes.isEmpty() ? "order changed" : String.join(", ", changes), more > 0 ? ", " + more + " more" : "");
+        int more = added.size() + removed.size() - shown.size();
+        // the engine logs the change of the merged set at INFO; this is the watcher's own view
+        LOG.debug("service {}: etcd {} -> {} backends ({}{})", service, before.size(), after.size(), String.join(", ", shown),
+                more > 0 ? ", " + more + " more" : "");
     }
 
     // ---------------------------------------------------------------- failures and retries
@@ -431,10 +450,11 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         long now = System.nanoTime();
         if (failure == null) {
             failureSince = now;
-            LOG.warn("service {}: {}; keeping the last {} backends and retrying", service, message,
-                    published == null ? 0 : published.size());
+            LOG.warn("service {}: {}; {}", service, message, published == null
+                    ? "no backends known yet; retrying"
+                    : "keeping the last " + published.size() + " backends and retrying");
         } else if (!failure.equals(message)) {
-            LOG.warn("service {}: {}", service, message);
+            LOG.info("service {}: still failing: {}", service, message);
         } else {
             LOG.debug("service {}: still failing: {}", service, message);
         }
@@ -522,8 +542,8 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         return t != null && t.getMessage() != null && t.getMessage().contains("required revision is a future revision");
     }
 
-    /** A one-line reason, without the exception class noise; authentication problems say so. */
-    static String describe(Throwable t) {
+    /** A one-line reason, without the exception class noise; authentication and permission problems say so. */
+    static String describe(Throwable t, String user) {
         if (t instanceof TimeoutException) {
             return "no answer within " + READ_TIMEOUT_MILLIS / 1000 + " s";
         }
@@ -539,16 +559,28 @@ final class EtcdServiceWatcher implements ServiceWatcher {
             message = status != null ? status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
                     : t.getClass().getSimpleName();
         }
+        message = firstLine(message);
         if (status != null && status.getCause() != null && status.getCause().getMessage() != null
-                && !message.contains(status.getCause().getMessage())) {
-            message = message + " (" + status.getCause().getMessage() + ")";
+                && !message.contains(firstLine(status.getCause().getMessage()))) {
+            message = message + " (" + firstLine(status.getCause().getMessage()) + ")";
         }
+        int etcd = message.indexOf("etcdserver: ");
+        String server = etcd < 0 ? message : message.substring(etcd).replaceAll("\\)+$", "");
         String lower = message.toLowerCase(Locale.ROOT);
+        String who = user == null ? "(no user configured)" : "for user " + RegistryValues.quote(user);
         if (lower.contains("authentication failed") || lower.contains("invalid auth token")
-                || lower.contains("permission denied") || lower.contains("user name is empty")
+                || lower.contains("user name is empty") || lower.contains("user name not found")
                 || (status != null && status.getCode() == Status.Code.UNAUTHENTICATED)) {
-            return "authentication failed: " + message;
+            return "authentication failed " + who + ": " + server;
+        }
+        if (lower.contains("permission denied") || (status != null && status.getCode() == Status.Code.PERMISSION_DENIED)) {
+            return "permission denied " + who + ": " + server;
         }
         return message;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }

@@ -72,19 +72,25 @@ final class TlsFiles {
     }
 
     static X509Certificate[] certificates(String field, String file) throws TlsException {
-        byte[] bytes = read(field, file);
-        try {
-            List<X509Certificate> certs = new ArrayList<>();
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            factory.generateCertificates(new ByteArrayInputStream(bytes))
-                    .forEach(c -> certs.add((X509Certificate) c));
-            if (certs.isEmpty()) {
-                throw new TlsException(field, file + ": no PEM certificate found");
+        String text = new String(read(field, file), StandardCharsets.US_ASCII);
+        List<X509Certificate> certs = new ArrayList<>();
+        Matcher m = PEM.matcher(text);
+        while (m.find()) {
+            if (!m.group(1).equals("CERTIFICATE")) {
+                continue;
             }
-            return certs.toArray(X509Certificate[]::new);
-        } catch (CertificateException e) {
-            throw new TlsException(field, file + ": not a PEM certificate (" + e.getMessage() + ")");
+            try {
+                byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+                certs.add((X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(der)));
+            } catch (CertificateException | IllegalArgumentException e) {
+                throw new TlsException(field, file + ": certificate " + (certs.size() + 1) + " is not valid (" + e.getMessage() + ")");
+            }
         }
+        if (certs.isEmpty()) {
+            throw new TlsException(field, file + ": no PEM certificate found");
+        }
+        return certs.toArray(X509Certificate[]::new);
     }
 
     static PrivateKey privateKey(String file) throws TlsException {
@@ -228,8 +234,12 @@ final class TlsFiles {
     private static byte[] read(String field, String file) throws TlsException {
         try {
             return Files.readAllBytes(Path.of(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new TlsException(field, file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new TlsException(field, file + ": permission denied");
         } catch (IOException | RuntimeException e) {
-            throw new TlsException(field, file + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            throw new TlsException(field, file + ": cannot read (" + e.getMessage() + ")");
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
-    private final int targetPort;
+    private volatile int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile boolean closed;
@@ -45,6 +45,11 @@ final class TcpProxy implements AutoCloseable {
 
     void restore() {
         cut = false;
+    }
+
+    /** Forwards new connections to another port (an etcd that replaced the first one). */
+    void retarget(int port) {
+        targetPort = port;
     }
 
     private void acceptLoop() {
