@@ -1,31 +1,65 @@
 package io.synapse.examples;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.synapse.Synapse;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
+import io.synapse.spi.NerveRegistration;
+import io.synapse.testing.EtcdCluster;
 import io.synapse.testing.Haproxy;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every example config renders a haproxy.cfg that the real haproxy accepts. */
+/** Every example synapse config renders, against real registries, a haproxy.cfg that the real haproxy accepts. */
 class ExamplesTest {
     static final Path EXAMPLES = Path.of("src/main/resources/examples");
+    /** Examples tested elsewhere: nerve.conf.json by NerveToSynapseTest, clayio-ec2tag.json by watcher-ec2tag's ClayIoExampleTest. */
+    static final Set<String> TESTED_ELSEWHERE = Set.of("nerve.conf.json", "clayio-ec2tag.json");
+    static final Set<String> TESTED_HERE = Set.of("base.json", "zookeeper-nerve.json", "etcd-ttl-keys.json",
+            "etcd-announce-host-routing.json", "etcd-nerve.json");
+
+    static EtcdCluster etcd;
+    static Client etcdClient;
 
     @TempDir
     Path out;
 
-    /** Loads an example with {@code SYNAPSE_OUT} (and {@code extra}) pointing at test resources, runs it once. */
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdCluster.start(1);
+        etcdClient = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        etcdClient.close();
+        etcd.close();
+    }
+
+    /** Loads an example with {@code SYNAPSE_OUT} (and {@code extra}) set, runs it once, checks the result. */
     static String renderOnce(Path example, Path out, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new java.util.HashMap<>(extra);
+        Map<String, String> env = new HashMap<>(extra);
         env.put("SYNAPSE_OUT", out.toString());
-        var config = new ConfigLoader(Plugins.fromClasspath(), name -> env.containsKey(name) ? env.get(name) : null).load(example);
+        var config = new ConfigLoader(Plugins.fromClasspath(), env::get).load(example);
         try (Synapse synapse = Synapse.fromConfig(config)) {
             synapse.start();
             assertThat(synapse.awaitInitialized(Duration.ofSeconds(30)))
@@ -36,11 +70,70 @@ class ExamplesTest {
         return Files.readString(cfg);
     }
 
+    private static void put(String key, String value) throws Exception {
+        etcdClient.getKVClient().put(ByteSequence.from(key, StandardCharsets.UTF_8), ByteSequence.from(value, StandardCharsets.UTF_8)).get();
+    }
+
     @Test
-    void baseExample() throws Exception {
+    void everyExampleIsTested() throws Exception {
+        try (Stream<Path> files = Files.list(EXAMPLES)) {
+            Set<String> names = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+            Set<String> covered = new java.util.HashSet<>(TESTED_HERE);
+            covered.addAll(TESTED_ELSEWHERE);
+            assertThat(names).containsExactlyInAnyOrderElementsOf(covered);
+        }
+    }
+
+    @Test
+    void base() throws Exception {
         String cfg = renderOnce(EXAMPLES.resolve("base.json"), out, Map.of());
         assertThat(cfg).contains("server api1_127.0.0.1:8081 127.0.0.1:8081 id 1 cookie api1_127.0.0.1:8081 check inter 2s rise 2 fall 3",
                 "server search1_localhost:9200 localhost:9200 id 1 init-addr last,libc,none");
         assertThat(Files.readString(out.resolve("services/api.json"))).contains("\"host\" : \"127.0.0.1\"");
+    }
+
+    @Test
+    void zookeeperNerveAndServerset() throws Exception {
+        try (TestingServer zk = new TestingServer(true);
+             CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            client.start();
+            client.create().creatingParentsIfNeeded().forPath("/nerve/services/api/i-1_0000000004",
+                    new NerveRegistration("10.0.0.4", 8080, "i-1", 50, null, Map.of(), null).toJson());
+            client.create().creatingParentsIfNeeded().forPath("/aurora/billing/member_0000000001", ("{\"serviceEndpoint\":"
+                    + " {\"host\": \"10.1.0.1\", \"port\": 9000}, \"additionalEndpoints\": {\"http\": {\"host\": \"10.1.0.1\", \"port\": 9080}},"
+                    + " \"status\": \"ALIVE\", \"shard\": 3}").getBytes(StandardCharsets.UTF_8));
+            String cfg = renderOnce(EXAMPLES.resolve("zookeeper-nerve.json"), out, Map.of("ZK_HOSTS", zk.getConnectString()));
+            assertThat(cfg).contains("server i-1_10.0.0.4:8080 10.0.0.4:8080 id 1 cookie i-1_10.0.0.4:8080 check inter 2s rise 3 fall 2 weight 50",
+                    "server 3_10.1.0.1:9080 10.1.0.1:9080 id 1 cookie 3_10.1.0.1:9080");
+            assertThat(out.resolve("haproxy.cfg.candidate")).exists();
+        }
+    }
+
+    @Test
+    void etcdTtlKeys() throws Exception {
+        put("/service_dis/192.168.1.4:9001", "ok");
+        put("/service_dis/192.168.1.5:9001", "ok");
+        String cfg = renderOnce(EXAMPLES.resolve("etcd-ttl-keys.json"), out, Map.of("ETCD_ENDPOINT", etcd.endpoint(0)));
+        assertThat(cfg).contains("server 192.168.1.4:9001 192.168.1.4:9001", "server 192.168.1.5:9001 192.168.1.5:9001");
+    }
+
+    @Test
+    void etcdAnnouncementsWithHostRouting() throws Exception {
+        put("/services/web/0ce60d000eac", "{\"ID\": \"0ce60d000eac\", \"SERVICE\": \"web\", \"IP\": \"10.250.136.243\", \"EXT_PORT\": \"49178\"}");
+        put("/services/blog/1a2b3c4d5e6f", "{\"ID\": \"1a2b3c4d5e6f\", \"SERVICE\": \"blog\", \"IP\": \"10.250.136.244\", \"EXT_PORT\": \"49179\"}");
+        put("/services/redis/9f8e7d6c5b4a", "{\"ID\": \"9f8e7d6c5b4a\", \"SERVICE\": \"redis\", \"IP\": \"10.250.136.245\", \"EXT_PORT\": \"49180\"}");
+        String cfg = renderOnce(EXAMPLES.resolve("etcd-announce-host-routing.json"), out, Map.of("ETCD_ENDPOINT", etcd.endpoint(0)));
+        assertThat(cfg).contains("server 0ce60d000eac_10.250.136.243:49178 10.250.136.243:49178",
+                "frontend shared-frontend\n\tbind 127.0.0.1:8080\n\tmode http\n\tacl is_web hdr_beg(host) -i web.",
+                "server 9f8e7d6c5b4a_10.250.136.245:49180 10.250.136.245:49180 id 1\n");
+    }
+
+    @Test
+    void etcdNerve() throws Exception {
+        put("/nerve/services/api/host1_api", new String(new NerveRegistration("10.2.0.1", 8080, "host1", 7, "backup",
+                Map.of(), null).toJson(), StandardCharsets.UTF_8));
+        String cfg = renderOnce(EXAMPLES.resolve("etcd-nerve.json"), out, Map.of("ETCD_ENDPOINT", etcd.endpoint(0)));
+        assertThat(cfg).contains("server host1_10.2.0.1:8080 10.2.0.1:8080 id 1 cookie host1_10.2.0.1:8080 check inter 2s backup weight 7");
+        assertThat(Files.readString(out.resolve("services/api.json"))).contains("\"name\" : \"host1\"");
     }
 }
