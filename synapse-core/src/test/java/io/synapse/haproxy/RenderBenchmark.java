@@ -56,7 +56,7 @@ public final class RenderBenchmark {
             String name = "service" + (r * 7919 % services);
             List<Backend> list = new ArrayList<>(current.get(name));
             list.set(r % list.size(), Backend.builder("10.200." + (r / 250 % 250) + "." + (1 + r % 250), 9000 + r % 1000).name("new" + r).build());
-            current.put(name, list);
+            current.put(name, List.copyOf(list));
             long t0 = System.nanoTime();
             generator.update(Generators.state(sections, current, Set.of(name)));
             one[r] = System.nanoTime() - t0;
@@ -73,10 +73,19 @@ public final class RenderBenchmark {
                 render[r] = System.nanoTime() - t0;
             }
         }
+        // the floor: an atomic write (temp file, fsync, rename) of the same bytes
+        byte[] content = Files.readAllBytes(dir.resolve("haproxy.cfg"));
+        long[] writeOnly = new long[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            io.synapse.output.AtomicFiles.write(dir.resolve("copy.cfg"), content);
+            writeOnly[r] = System.nanoTime() - t0;
+        }
         System.out.printf("render+write %d services x %d backends: %.1f MB%n", services, backendsPer, bytes / 1e6);
         System.out.printf("  full render + write:  median %s, p90 %s (n=%d after 5 warm-up)%n", ms(full, 50), ms(full, 90), rounds);
         System.out.printf("  full render only:     median %s, p90 %s%n", ms(render, 50), ms(render, 90));
         System.out.printf("  one-service change:   median %s, p90 %s (n=%d)%n", ms(one, 50), ms(one, 90), one.length);
+        System.out.printf("  atomic write alone:   median %s, p90 %s%n", ms(writeOnly, 50), ms(writeOnly, 90));
         System.out.printf("  process RSS: %s%n", rss());
         generator.close();
         try (var files = Files.list(dir)) {
@@ -95,7 +104,7 @@ public final class RenderBenchmark {
                 list.add(Backend.builder("10." + (s / 250) + "." + (s % 250) + "." + (1 + b % 250), 8080 + portShift)
                         .name("i-" + Integer.toHexString(s * 1000 + b)).build());
             }
-            out.put("service" + s, list);
+            out.put("service" + s, List.copyOf(list)); // immutable, as the engine's are
         }
         return out;
     }
