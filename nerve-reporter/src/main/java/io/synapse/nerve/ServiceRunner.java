@@ -38,7 +38,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
-    private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    private static final io.synapse.spi.Backoff BACKOFF = new io.synapse.spi.Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final ServiceConfig config;
     private final ScheduledExecutorService scheduler;
@@ -317,7 +317,7 @@ final class ServiceRunner {
             } catch (Exception e) {
                 reportedUp = null;
                 failures++;
-                long delay = BACKOFF.delayNanos(failures);
+                long delay = BACKOFF.delay(failures).toNanos();
                 backoffUntil = System.nanoTime() + delay;
                 String message = "service {}: reporting {} to {} failed ({}); retry {} in {} ms";
                 Object[] args = {config.name(), desired ? "up" : "down", reporter.describe(), Check.reason(e), failures,

@@ -35,21 +35,18 @@ final class Backoff {
         if (failures < 1) {
             throw new IllegalArgumentException("failures " + failures + ": expected at least 1");
         }
-        Duration raw = rawDelay(failures, throttled, interval);
-        long nanos = raw.toNanos();
-        long half = nanos / 2;
-        return Duration.ofNanos(half + (long) (random.getAsDouble() * (nanos - half)));
+        return policy(throttled, interval).delay(failures, random);
     }
 
     static Duration rawDelay(int failures, boolean throttled, Duration interval) {
+        return policy(throttled, interval).rawDelay(failures);
+    }
+
+    /** The shared backoff with this watcher's base and cap. */
+    private static io.synapse.spi.Backoff policy(boolean throttled, Duration interval) {
         Duration base = throttled ? interval : min(interval, NETWORK_BASE);
         Duration cap = max(interval.multipliedBy(2), MIN_CAP);
-        int shift = Math.min(failures - 1, 30);
-        long factor = 1L << shift;
-        if (base.toNanos() > cap.toNanos() / factor) {
-            return cap;
-        }
-        return min(base.multipliedBy(factor), cap);
+        return new io.synapse.spi.Backoff(base, cap);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -29,7 +29,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,7 +45,7 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>What happens while etcd is unreachable: nothing is published (the engine keeps the last good
  * set), {@link WatcherListener#onFailure} is called when the episode starts (and when its reason
- * changes), and the watcher retries with exponential backoff (100 ms to 5 s, jittered) across all
+ * changes), and the watcher retries with exponential backoff (100 ms to 5 s, equal jitter) across all
  * endpoints. When a retry succeeds the current set is published again, so the engine sees the
  * episode end. Changes made during the outage arrive with the resumed watch (or the re-read).
  *
@@ -56,8 +55,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceWatcher.class);
     static final int PAGE_SIZE = 10_000;
     private static final long READ_TIMEOUT_MILLIS = 30_000;
-    private static final long MIN_BACKOFF_MILLIS = 100;
-    private static final long MAX_BACKOFF_MILLIS = 5_000;
+    private static final io.synapse.spi.Backoff BACKOFF = io.synapse.spi.Backoff.ofMillis(100, 5_000);
     private static final long RECOVERY_CONFIRM_MILLIS = 500;
     private static final int LOGGED_CHANGES = 5;
 
@@ -95,7 +93,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private boolean publishScheduled;
     private String failure;
     private long failureSince;
-    private long backoffMillis = MIN_BACKOFF_MILLIS;
+    private int failures;
     private ScheduledFuture<?> retry;
     private volatile long reads;
 
@@ -308,7 +306,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                     }
                 }, RECOVERY_CONFIRM_MILLIS);
             } else {
-                backoffMillis = MIN_BACKOFF_MILLIS;
+                failures = 0;
             }
             return;
         }
@@ -474,7 +472,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
 
     /** Ends a failure episode, if one is on; returns whether one was. */
     private boolean recovered() {
-        backoffMillis = MIN_BACKOFF_MILLIS;
+        failures = 0;
         if (failure == null) {
             return false;
         }
@@ -489,9 +487,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         if (closed()) {
             return;
         }
-        long delay = backoffMillis;
-        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-        delay = delay - ThreadLocalRandom.current().nextLong(delay / 4 + 1);
+        long delay = BACKOFF.delay(++failures).toMillis();
         retry = serial.schedule(() -> {
             retry = null;
             if (closed()) {

@@ -18,17 +18,15 @@ record Backoff(long baseMillis, long maxMillis, int maxDoublings) {
     }
 
     long rawDelayMillis(int failures) {
-        int shift = Math.min(Math.max(failures - 1, 0), Math.min(maxDoublings, 40));
-        if (baseMillis > maxMillis >> shift) {
-            return maxMillis;
-        }
-        return Math.min(baseMillis << shift, maxMillis);
+        return shared().rawDelay(Math.min(failures, maxDoublings + 1)).toMillis();
     }
 
     /** @param random values in {@code [0, 1)} */
     long delayMillis(int failures, DoubleSupplier random) {
-        long raw = rawDelayMillis(failures);
-        long half = raw / 2;
-        return half + (long) (random.getAsDouble() * (raw - half));
+        return shared().delay(Math.min(failures, maxDoublings + 1), random).toMillis();
+    }
+
+    private io.synapse.spi.Backoff shared() {
+        return io.synapse.spi.Backoff.ofMillis(baseMillis, maxMillis);
     }
 }
