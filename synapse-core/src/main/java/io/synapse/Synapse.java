@@ -1,6 +1,6 @@
 package io.synapse;
 
-import io.synapse.config.ConfigException;
+import io.synapse.common.config.ConfigException;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
 import io.synapse.config.SynapseConfig;

@@ -5,7 +5,7 @@ import io.etcd.jetcd.Client;
 import io.synapse.Synapse;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.EtcdCluster;
 import io.synapse.testing.Haproxy;
 import org.apache.curator.framework.CuratorFramework;

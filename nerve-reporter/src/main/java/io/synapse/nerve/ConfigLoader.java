@@ -10,9 +10,9 @@ import io.synapse.nerve.CheckConfig.Spec;
 import io.synapse.nerve.ReporterTarget.EtcdConnection;
 import io.synapse.nerve.ReporterTarget.NodeType;
 import io.synapse.nerve.ServiceConfig.RateLimitConfig;
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.NerveRegistration;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.registry.RegistryValues;
 
 import java.io.IOException;
 import java.net.URI;
@@ -338,7 +338,7 @@ final class ConfigLoader {
         ServiceConfig config = new ServiceConfig(name, host, port, reporter, interval, checks, weight, options,
                 labels, maintenance, rateLimit, maxFailures == null ? defaultMaxFailures : maxFailures);
         try {
-            NerveRegistration.decodeBackend(config.registration(instanceId).toJson(), null);
+            config.registration(instanceId).validate();
         } catch (IllegalArgumentException e) {
             sp.add("", "the registration would be rejected by synapse: " + e.getMessage());
             return null;
@@ -650,7 +650,7 @@ final class ConfigLoader {
 
     /** {@code unknown key; did you mean "port"?} or {@code unknown key (expected one of: a, b)}. */
     private static String unknown(String what, String word, java.util.Collection<String> candidates) {
-        String best = io.synapse.config.DidYouMean.closest(word, candidates);
+        String best = io.synapse.common.config.DidYouMean.closest(word, candidates);
         if (best != null) {
             return "unknown " + what + "; did you mean \"" + best + "\"?";
         }
@@ -659,7 +659,7 @@ final class ConfigLoader {
 
     private String substitute(String text, ConfigProblems p, String key) {
         try {
-            return io.synapse.config.EnvSubstitution.substitute(text, env::get);
+            return io.synapse.common.config.EnvSubstitution.substitute(text, env::get);
         } catch (IllegalArgumentException e) {
             p.add(key, e.getMessage());
             return null;
@@ -738,7 +738,7 @@ final class ConfigLoader {
             }
             String value = string(key, false);
             if (value != null && !choices.contains(value)) {
-                String best = io.synapse.config.DidYouMean.closest(value, choices);
+                String best = io.synapse.common.config.DidYouMean.closest(value, choices);
                 p.add(key, "expected one of " + String.join(", ", choices) + ", got " + RegistryValues.quote(value)
                         + (best == null ? "" : "; did you mean \"" + best + "\"?"));
                 return null;
@@ -818,7 +818,7 @@ final class ConfigLoader {
             JsonNode v = node.get(key);
             if (v.isTextual()) {
                 try {
-                    return RegistryValues.quote(io.synapse.config.EnvSubstitution.substitute(v.asText(), env::get));
+                    return RegistryValues.quote(io.synapse.common.config.EnvSubstitution.substitute(v.asText(), env::get));
                 } catch (IllegalArgumentException e) {
                     return got(v);
                 }

@@ -5,7 +5,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

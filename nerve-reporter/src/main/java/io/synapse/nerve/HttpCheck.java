@@ -1,6 +1,6 @@
 package io.synapse.nerve;
 
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.HttpsURLConnection;

@@ -1,6 +1,6 @@
 package io.synapse.nerve;
 
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

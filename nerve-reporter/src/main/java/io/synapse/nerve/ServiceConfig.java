@@ -1,6 +1,6 @@
 package io.synapse.nerve;
 
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -38,7 +38,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
-    private static final io.synapse.spi.Backoff BACKOFF = new io.synapse.spi.Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    private static final io.synapse.common.concurrent.Backoff BACKOFF = new io.synapse.common.concurrent.Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final ServiceConfig config;
     private final ScheduledExecutorService scheduler;

@@ -1,7 +1,7 @@
 package io.synapse.nerve;
 
 import io.synapse.nerve.ReporterTarget.NodeType;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;

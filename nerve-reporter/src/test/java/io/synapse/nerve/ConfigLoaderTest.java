@@ -242,8 +242,8 @@ class ConfigLoaderTest {
 
     @Test
     void suggestionsUseEditDistance() {
-        assertThat(io.synapse.config.DidYouMean.closest("zk_host", ConfigLoader.SERVICE_KEYS)).isEqualTo("zk_hosts");
-        assertThat(io.synapse.config.DidYouMean.closest("chekcs", ConfigLoader.SERVICE_KEYS)).isEqualTo("checks");
-        assertThat(io.synapse.config.DidYouMean.closest("completely_different", ConfigLoader.SERVICE_KEYS)).isNull();
+        assertThat(io.synapse.common.config.DidYouMean.closest("zk_host", ConfigLoader.SERVICE_KEYS)).isEqualTo("zk_hosts");
+        assertThat(io.synapse.common.config.DidYouMean.closest("chekcs", ConfigLoader.SERVICE_KEYS)).isEqualTo("checks");
+        assertThat(io.synapse.common.config.DidYouMean.closest("completely_different", ConfigLoader.SERVICE_KEYS)).isNull();
     }
 }

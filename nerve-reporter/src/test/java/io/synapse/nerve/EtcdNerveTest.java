@@ -5,7 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.LeaseOption;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.EtcdCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -82,7 +82,7 @@ class EtcdNerveTest {
                 ", \"weight\": 4, \"labels\": {\"az\": \"b\"}"));
         await().atMost(WAIT).until(() -> get(reader, "/t1/web/i-1_web") != null);
         KeyValue kv = get(reader, "/t1/web/i-1_web");
-        assertThat(NerveRegistration.decodeBackend(kv.getValue().getBytes(), null))
+        assertThat(Backend.decode(kv.getValue().getBytes(), null))
                 .isEqualTo(Backend.builder("127.0.0.1", 8080).name("i-1").weight(4).labels(Map.of("az", "b")).build());
         assertThat(kv.getValue().getBytes())
                 .isEqualTo(new NerveRegistration("127.0.0.1", 8080, "i-1", 4, null, Map.of("az", "b"), null).toJson());

@@ -1,7 +1,7 @@
 package io.synapse.nerve;
 
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.FreePorts;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -97,7 +97,7 @@ class ZooKeeperNerveTest {
     }
 
     private static Backend decode(String path, String child) throws Exception {
-        return NerveRegistration.decodeBackend(reader.getData().forPath(path + "/" + child), NerveRegistration.sequenceOf(child));
+        return Backend.decode(reader.getData().forPath(path + "/" + child), NerveRegistration.sequenceOf(child));
     }
 
     @Test

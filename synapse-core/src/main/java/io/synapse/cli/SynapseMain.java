@@ -1,7 +1,7 @@
 package io.synapse.cli;
 
 import io.synapse.Synapse;
-import io.synapse.config.ConfigException;
+import io.synapse.common.config.ConfigException;
 import io.synapse.config.Plugins;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

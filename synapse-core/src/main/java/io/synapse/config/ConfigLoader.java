@@ -1,5 +1,9 @@
 package io.synapse.config;
 
+import io.synapse.common.config.ConfigException;
+import io.synapse.common.config.EnvSubstitution;
+import io.synapse.common.config.DidYouMean;
+import io.synapse.common.config.JsonFields;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -15,10 +19,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorContext;
 import io.synapse.spi.GeneratorFactory;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.WatcherFactory;
 
 import java.io.IOException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.synapse.config.ServiceConfig;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.ServiceView;
 import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;

@@ -1,9 +1,9 @@
 package io.synapse.fileoutput;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synapse.config.JsonFields;
+import io.synapse.common.config.JsonFields;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorContext;
 import io.synapse.spi.GeneratorFactory;
 

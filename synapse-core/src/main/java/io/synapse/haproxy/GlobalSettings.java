@@ -1,8 +1,8 @@
 package io.synapse.haproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synapse.config.JsonFields;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.JsonFields;
+import io.synapse.common.config.ConfigProblems;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ record GlobalSettings(
         Map<String, List<String>> extra = new LinkedHashMap<>();
         JsonFields ex = f.object("extra_sections");
         ex.fields().forEachRemaining(e -> {
-            if (io.synapse.spi.RegistryValues.hasControl(e.getKey())) {
+            if (io.synapse.common.registry.RegistryValues.hasControl(e.getKey())) {
                 problems.at("extra_sections").add(e.getKey(), "section header must be a single line");
             } else {
                 extra.put(e.getKey(), ex.lines(e.getKey()));

@@ -8,7 +8,7 @@ import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorState;
 import io.synapse.spi.ServiceView;
 import org.slf4j.Logger;

@@ -2,7 +2,7 @@ package io.synapse.haproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorContext;
 import io.synapse.spi.GeneratorFactory;
 

@@ -2,7 +2,7 @@ package io.synapse.haproxy;
 
 import com.github.mustachejava.Mustache;
 import io.synapse.spi.Backend;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

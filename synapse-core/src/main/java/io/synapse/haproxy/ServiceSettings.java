@@ -1,9 +1,9 @@
 package io.synapse.haproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synapse.config.JsonFields;
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.config.JsonFields;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.RegistryValues;
 
 import java.util.ArrayList;
 import java.util.List;

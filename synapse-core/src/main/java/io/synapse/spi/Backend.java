@@ -1,5 +1,7 @@
 package io.synapse.spi;
 
+import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.registry.RegistryValues;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -56,6 +58,18 @@ public record Backend(
         if (haproxyServerId != null && haproxyServerId < 1) {
             throw new IllegalArgumentException("haproxy_server_id " + haproxyServerId + ": expected a positive integer");
         }
+    }
+
+    /** The validated backend for a registration; throws {@link IllegalArgumentException} naming the bad field. */
+    public static Backend fromRegistration(NerveRegistration registration, Long id) {
+        requireNonNull(registration, "registration is null");
+        return new Backend(registration.name(), registration.host(), registration.port(), registration.weight(),
+                registration.haproxyServerOptions(), registration.labels(), id, registration.haproxyServerId());
+    }
+
+    /** Decodes registration JSON (the nerve format) straight into a validated backend. */
+    public static Backend decode(byte[] json, Long id) {
+        return fromRegistration(NerveRegistration.parse(json), id);
     }
 
     public static Backend of(String host, int port) {

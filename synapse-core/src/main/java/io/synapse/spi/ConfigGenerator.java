@@ -1,5 +1,6 @@
 package io.synapse.spi;
 
+import io.synapse.common.config.ConfigProblems;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**

@@ -1,5 +1,6 @@
 package io.synapse.spi;
 
+import io.synapse.common.config.ConfigProblems;
 /**
  * A config generator plugin, chosen by a top-level key of {@code synapse.conf.json} ({@code
  * haproxy}, {@code file_output}, ...), found with {@link java.util.ServiceLoader} under {@code

@@ -1,5 +1,6 @@
 package io.synapse.spi;
 
+import io.synapse.common.config.ConfigProblems;
 /**
  * A watcher plugin, found with {@link java.util.ServiceLoader} and chosen by {@code
  * discovery.method}. Register an implementation in {@code

@@ -1,8 +1,9 @@
 package io.synapse.config;
 
+import io.synapse.common.config.ConfigException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.spi.Backend;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

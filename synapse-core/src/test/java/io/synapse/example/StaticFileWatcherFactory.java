@@ -3,8 +3,8 @@ package io.synapse.example;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
@@ -101,7 +101,7 @@ public final class StaticFileWatcherFactory implements WatcherFactory<StaticFile
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; array != null && i < array.size(); i++) {
                 try {
-                    backends.add(NerveRegistration.decodeBackend(MAPPER.writeValueAsBytes(array.get(i)), null));
+                    backends.add(Backend.decode(MAPPER.writeValueAsBytes(array.get(i)), null));
                 } catch (IllegalArgumentException | IOException e) {
                     if (warned.add(i + e.getMessage())) {
                         LOG.warn("service {}: skipping entry {} of {}: {}", service, i, file, e.getMessage());

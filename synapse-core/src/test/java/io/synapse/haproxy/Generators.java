@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorContext;
 import io.synapse.spi.GeneratorState;
 import io.synapse.spi.ServiceView;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.Haproxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +46,7 @@ class HostileRegistrationsFuzzTest {
         for (int i = 0; i < 10_000; i++) {
             byte[] json = registration(random, i);
             try {
-                accepted.add(NerveRegistration.decodeBackend(json, (long) i));
+                accepted.add(Backend.decode(json, (long) i));
             } catch (IllegalArgumentException e) {
                 rejected++;
             }

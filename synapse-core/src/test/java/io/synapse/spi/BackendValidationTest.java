@@ -1,5 +1,6 @@
 package io.synapse.spi;
 
+import io.synapse.common.registry.NerveRegistration;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -61,7 +62,7 @@ class BackendValidationTest {
         byte[] json = r.toJson();
         assertThat(new String(json)).isEqualTo(
                 "{\"host\":\"10.0.0.5\",\"port\":8080,\"name\":\"i-1\",\"weight\":10,\"haproxy_server_options\":\"backup\",\"labels\":{\"az\":\"a\"}}");
-        assertThat(NerveRegistration.decodeBackend(json, 42L)).isEqualTo(
+        assertThat(Backend.decode(json, 42L)).isEqualTo(
                 Backend.builder("10.0.0.5", 8080).name("i-1").weight(10).haproxyServerOptions("backup").labels(Map.of("az", "a")).id(42L).build());
         String child = NerveRegistration.pathEncodedPrefix(json) + "0000000042";
         assertThat(NerveRegistration.decodePathEncoded(child)).hasValueSatisfying(b -> assertThat(b).isEqualTo(json));

@@ -1,7 +1,7 @@
 package io.synapse.testing;
 
 import io.synapse.spi.Backend;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;

@@ -43,10 +43,10 @@ final class Backoff {
     }
 
     /** The shared backoff with this watcher's base and cap. */
-    private static io.synapse.spi.Backoff policy(boolean throttled, Duration interval) {
+    private static io.synapse.common.concurrent.Backoff policy(boolean throttled, Duration interval) {
         Duration base = throttled ? interval : min(interval, NETWORK_BASE);
         Duration cap = max(interval.multipliedBy(2), MIN_CAP);
-        return new io.synapse.spi.Backoff(base, cap);
+        return new io.synapse.common.concurrent.Backoff(base, cap);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -1,7 +1,7 @@
 package io.synapse.ec2tag;
 
 import io.synapse.spi.Backend;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;

@@ -6,7 +6,7 @@ import io.synapse.Synapse;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
 import io.synapse.ec2tag.Ec2Emulator.Inst;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.testing.Haproxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package io.synapse.ec2tag;
 
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
 import org.junit.jupiter.api.Test;
@@ -164,7 +164,7 @@ class Ec2TagConfigTest {
         String service = "{\"discovery\": {\"method\": \"ec2tag\", \"tag_name\": \"svc\", \"tag_value\": \"true\", \"aws_region\": \"us-east-1\"}%s}";
         String config = "{\"services\": {\"api\": " + service + "}, \"file_output\": {\"output_directory\": \"/tmp/x\"}}";
         assertThatThrownBy(() -> loader.load(m.readTree(String.format(config, "")), null, new ConfigProblems()))
-                .isInstanceOf(io.synapse.config.ConfigException.class)
+                .isInstanceOf(io.synapse.common.config.ConfigException.class)
                 .hasMessage("services.api.backend_port_override: is required: discovery method \"ec2tag\" as configured finds no ports"
                         + " (or set haproxy.server_port_override)");
         assertThat(loader.load(m.readTree(String.format(config, ", \"backend_port_override\": 8080")), null, new ConfigProblems())

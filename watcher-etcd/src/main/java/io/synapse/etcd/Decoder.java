@@ -3,8 +3,8 @@ package io.synapse.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.registry.RegistryValues;
 
 import java.io.IOException;
 
@@ -21,7 +21,7 @@ interface Decoder {
 
     /** {@code nerve}: the value is the registration JSON nerve writes ({@link NerveRegistration}). */
     static Decoder nerve() {
-        return (key, value, createRevision) -> NerveRegistration.decodeBackend(value, createRevision);
+        return (key, value, createRevision) -> Backend.decode(value, createRevision);
     }
 
     /** {@code key}: the key's last segment is {@code host:port} or {@code [ipv6]:port}; the value is ignored. */

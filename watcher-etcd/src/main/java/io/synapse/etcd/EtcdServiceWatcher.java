@@ -12,7 +12,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.synapse.spi.Backend;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;
@@ -55,7 +55,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceWatcher.class);
     static final int PAGE_SIZE = 10_000;
     private static final long READ_TIMEOUT_MILLIS = 30_000;
-    private static final io.synapse.spi.Backoff BACKOFF = io.synapse.spi.Backoff.ofMillis(100, 5_000);
+    private static final io.synapse.common.concurrent.Backoff BACKOFF = io.synapse.common.concurrent.Backoff.ofMillis(100, 5_000);
     private static final long RECOVERY_CONFIRM_MILLIS = 500;
     private static final int LOGGED_CHANGES = 5;
 

@@ -1,7 +1,7 @@
 package io.synapse.etcd;
 
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;

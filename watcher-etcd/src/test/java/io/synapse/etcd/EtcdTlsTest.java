@@ -159,7 +159,7 @@ class EtcdTlsTest {
     /** Validation as the engine runs it. */
     private static final class ConfigProblemsAssert {
         static void problems(String json, String... expected) {
-            io.synapse.spi.ConfigProblems problems = new io.synapse.spi.ConfigProblems().at("services.api.discovery");
+            io.synapse.common.config.ConfigProblems problems = new io.synapse.common.config.ConfigProblems().at("services.api.discovery");
             new EtcdWatcherFactory().validate(EtcdTesting.config(json), problems);
             assertThat(problems.messages()).containsExactly(expected);
         }

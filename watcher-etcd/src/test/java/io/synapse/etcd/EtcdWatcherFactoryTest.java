@@ -1,7 +1,7 @@
 package io.synapse.etcd;
 
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
 import org.junit.jupiter.api.Test;

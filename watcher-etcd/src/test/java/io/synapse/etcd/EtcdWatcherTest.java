@@ -7,7 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.testing.EtcdCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -260,7 +260,7 @@ class EtcdWatcherTest {
                         .isPrefix(true).withSortField(io.etcd.jetcd.options.GetOption.SortTarget.CREATE)
                         .withSortOrder(io.etcd.jetcd.options.GetOption.SortOrder.ASCEND).build()))
                 .getKvs().forEach(kv -> {
-                    Backend b = NerveRegistration.decodeBackend(kv.getValue().getBytes(), kv.getCreateRevision());
+                    Backend b = Backend.decode(kv.getValue().getBytes(), kv.getCreateRevision());
                     expected.put(kv.getKey().toString(StandardCharsets.UTF_8), b.toString());
                 });
         awaitLast(listener, List.copyOf(expected.values()));

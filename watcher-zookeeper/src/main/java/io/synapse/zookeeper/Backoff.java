@@ -26,7 +26,7 @@ record Backoff(long baseMillis, long maxMillis, int maxDoublings) {
         return shared().delay(Math.min(failures, maxDoublings + 1), random).toMillis();
     }
 
-    private io.synapse.spi.Backoff shared() {
-        return io.synapse.spi.Backoff.ofMillis(baseMillis, maxMillis);
+    private io.synapse.common.concurrent.Backoff shared() {
+        return io.synapse.common.concurrent.Backoff.ofMillis(baseMillis, maxMillis);
     }
 }

@@ -3,8 +3,8 @@ package io.synapse.zookeeper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.registry.RegistryValues;
 
 import java.io.IOException;
 import java.util.Optional;
@@ -77,7 +77,7 @@ abstract sealed class ChildDecoder {
                 return Optional.empty();
             }
             try {
-                return Optional.of(NerveRegistration.parse(json.get()).toBackend(NerveRegistration.sequenceOf(childName)));
+                return Optional.of(Backend.fromRegistration(NerveRegistration.parse(json.get()), NerveRegistration.sequenceOf(childName)));
             } catch (IllegalArgumentException e) {
                 return Optional.empty();
             }
@@ -85,7 +85,7 @@ abstract sealed class ChildDecoder {
 
         @Override
         Decoded decodeOrThrow(String childName, byte[] data) {
-            return Decoded.ok(NerveRegistration.parse(data).toBackend(NerveRegistration.sequenceOf(childName)));
+            return Decoded.ok(Backend.fromRegistration(NerveRegistration.parse(data), NerveRegistration.sequenceOf(childName)));
         }
     }
 

@@ -1,7 +1,7 @@
 package io.synapse.zookeeper;
 
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.RegistryValues;
 import org.apache.zookeeper.common.PathUtils;
 
 import java.math.BigDecimal;

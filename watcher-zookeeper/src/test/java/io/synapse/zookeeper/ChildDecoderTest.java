@@ -1,7 +1,7 @@
 package io.synapse.zookeeper;
 
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

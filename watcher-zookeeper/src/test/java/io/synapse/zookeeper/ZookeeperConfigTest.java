@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.WatcherFactory;
 import org.junit.jupiter.api.Test;
 

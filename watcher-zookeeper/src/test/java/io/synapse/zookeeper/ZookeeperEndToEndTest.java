@@ -1,7 +1,7 @@
 package io.synapse.zookeeper;
 
 import io.synapse.Synapse;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.FreePorts;
 import io.synapse.testing.Haproxy;
 import org.apache.curator.framework.CuratorFramework;

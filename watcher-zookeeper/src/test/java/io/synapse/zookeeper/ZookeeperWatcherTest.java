@@ -3,7 +3,7 @@ package io.synapse.zookeeper;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.synapse.spi.Backend;
-import io.synapse.spi.NerveRegistration;
+import io.synapse.common.registry.NerveRegistration;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import org.apache.curator.framework.CuratorFramework;

@@ -1,4 +1,4 @@
-package io.synapse.spi;
+package io.synapse.common.registry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,7 +77,7 @@ public record NerveRegistration(
     /**
      * Parses registration JSON. Throws {@link IllegalArgumentException} with a short reason when
      * it is not JSON, not an object, or lacks a usable host or port. Values are not validated here;
-     * {@link #toBackend} does that.
+     * {@link #validate} does that.
      */
     public static NerveRegistration parse(byte[] json) {
         requireNonNull(json, "json is null");
@@ -138,14 +138,29 @@ public record NerveRegistration(
         throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
     }
 
-    /** The validated backend; throws {@link IllegalArgumentException} naming the bad field. */
-    public Backend toBackend(Long id) {
-        return new Backend(name, host, port, weight, haproxyServerOptions, labels, id, haproxyServerId);
-    }
-
-    /** Decodes JSON bytes straight into a validated backend. */
-    public static Backend decodeBackend(byte[] json, Long id) {
-        return parse(json).toBackend(id);
+    /**
+     * Checks every field with {@link RegistryValues} (the same checks a backend gets); throws
+     * {@link IllegalArgumentException} naming the first bad field. Returns {@code this}.
+     */
+    public NerveRegistration validate() {
+        RegistryValues.requireValid(RegistryValues.checkHost(host));
+        RegistryValues.requireValid(RegistryValues.checkPort(port));
+        if (name != null) {
+            RegistryValues.requireValid(RegistryValues.checkName(name));
+        }
+        if (weight != null) {
+            RegistryValues.requireValid(RegistryValues.checkWeight(weight));
+        }
+        if (haproxyServerOptions != null) {
+            RegistryValues.requireValid(RegistryValues.checkServerOptions(haproxyServerOptions));
+        }
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            RegistryValues.requireValid(RegistryValues.checkLabel(label.getKey(), label.getValue()));
+        }
+        if (haproxyServerId != null && haproxyServerId < 1) {
+            throw new IllegalArgumentException("haproxy_server_id " + haproxyServerId + ": expected a positive integer");
+        }
+        return this;
     }
 
     /** The child-name prefix for path encoding: {@code base64_<len>_<b64>_} (ZooKeeper adds the sequence). */

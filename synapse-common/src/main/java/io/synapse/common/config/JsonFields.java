@@ -1,10 +1,10 @@
-package io.synapse.config;
+package io.synapse.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.synapse.spi.ConfigProblems;
-import io.synapse.spi.RegistryValues;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.registry.RegistryValues;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package io.synapse.config;
+package io.synapse.common.config;
 
 import java.util.List;
 

@@ -1,5 +1,6 @@
-package io.synapse.spi;
+package io.synapse.common.concurrent;
 
+import io.synapse.common.concurrent.Backoff;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.synapse.spi;
+package io.synapse.common.concurrent;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,10 +1,11 @@
-package io.synapse.config;
+package io.synapse.common.config;
 
+import io.synapse.common.registry.RegistryValues;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.synapse.spi.ConfigProblems;
+import io.synapse.common.config.ConfigProblems;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -77,15 +78,15 @@ public final class EnvSubstitution {
             } else if (c == '$' && s.startsWith("${", i)) {
                 int end = s.indexOf('}', i + 2);
                 if (end < 0) {
-                    throw new IllegalArgumentException("unterminated ${ in " + io.synapse.spi.RegistryValues.quote(s));
+                    throw new IllegalArgumentException("unterminated ${ in " + io.synapse.common.registry.RegistryValues.quote(s));
                 }
                 String expr = s.substring(i + 2, end);
                 int sep = expr.indexOf(":-");
                 String name = sep < 0 ? expr : expr.substring(0, sep);
                 String def = sep < 0 ? null : expr.substring(sep + 2);
                 if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                    throw new IllegalArgumentException("bad variable name " + io.synapse.spi.RegistryValues.quote(name)
-                            + " in " + io.synapse.spi.RegistryValues.quote(s));
+                    throw new IllegalArgumentException("bad variable name " + io.synapse.common.registry.RegistryValues.quote(name)
+                            + " in " + io.synapse.common.registry.RegistryValues.quote(s));
                 }
                 String value = env.apply(name);
                 if (value == null || (value.isEmpty() && def != null)) {

@@ -1,4 +1,4 @@
-package io.synapse.spi;
+package io.synapse.common.config;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.synapse.spi;
+package io.synapse.common.registry;
 
 import java.util.Locale;
 
@@ -15,7 +15,8 @@ public final class RegistryValues {
 
     private RegistryValues() {}
 
-    static void requireValid(String problem) {
+    /** Throws {@link IllegalArgumentException} with {@code problem} unless it is null. */
+    public static void requireValid(String problem) {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }

@@ -1,0 +1,63 @@
+package io.synapse.common.log;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The one way change log lines are written: {@code 3 -> 4 backends (+10.0.0.5:8080, -10.0.0.6:8080)}.
+ * At most {@link #SHOWN_ADDED} additions and {@link #SHOWN_TOTAL} items are named; the rest is
+ * counted ({@code ... 12 more}).
+ */
+public final class Changes {
+    public static final int SHOWN_ADDED = 5;
+    public static final int SHOWN_TOTAL = 10;
+
+    private Changes() {}
+
+    /** {@code " (+a, -b)"}, or {@code ""} when the two collections hold the same items. */
+    public static <T> String diff(Collection<T> before, Collection<T> after) {
+        return diff(before, after, String::valueOf);
+    }
+
+    /** As {@link #diff(Collection, Collection)}, naming each item with {@code label}. */
+    public static <T> String diff(Collection<T> before, Collection<T> after, Function<? super T, String> label) {
+        requireNonNull(before, "before is null");
+        requireNonNull(after, "after is null");
+        requireNonNull(label, "label is null");
+        Set<T> b = new HashSet<>(before);
+        Set<T> a = new HashSet<>(after);
+        List<String> parts = new ArrayList<>();
+        int total = 0;
+        for (T x : after) {
+            if (!b.contains(x)) {
+                if (total < SHOWN_ADDED) {
+                    parts.add("+" + label.apply(x));
+                }
+                total++;
+            }
+        }
+        for (T x : before) {
+            if (!a.contains(x)) {
+                if (parts.size() < SHOWN_TOTAL) {
+                    parts.add("-" + label.apply(x));
+                }
+                total++;
+            }
+        }
+        if (total > parts.size()) {
+            parts.add("... " + (total - parts.size()) + " more");
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+    }
+
+    /** {@code "3 -> 4 backends (+a)"}: the count line with its diff. */
+    public static <T> String summary(Collection<T> before, Collection<T> after, String noun) {
+        return before.size() + " -> " + after.size() + " " + noun + diff(before, after);
+    }
+}
