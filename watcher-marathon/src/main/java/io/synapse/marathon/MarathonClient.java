@@ -63,7 +63,8 @@ final class MarathonClient {
 
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     static final Duration RESYNC_WHILE_ATTACHED = Duration.ofSeconds(60);
-    static final Duration ATTACH_GRACE = Duration.ofSeconds(1);
+    /** How long the first full read waits for the stream to attach or fail (a connection may hang). */
+    static final Duration ATTACH_GRACE = Duration.ofSeconds(5);
     static final Duration STREAM_IDLE = Duration.ofMinutes(5);
     static final Backoff READ_BACKOFF = Backoff.ofMillis(250, 30_000);
     static final Backoff STREAM_BACKOFF = Backoff.ofMillis(250, 30_000);
@@ -141,7 +142,7 @@ final class MarathonClient {
         run(() -> {
             streamTarget = http.preferred();
             connectStream();
-            // the first full read waits (briefly) for the stream to attach, so that no event is missed
+            // the first full read waits for the stream to attach (or fail), so that no event is missed
             // between the read and the attach, and the attach does not cause a second read
             requestDrain(System.nanoTime() + ATTACH_GRACE.toNanos());
             scheduleWatchdog();
@@ -537,6 +538,10 @@ final class MarathonClient {
                 LOG.debug("marathon {}: no event stream from {}: {}", key, s.target, reason);
             }
             delay = streamFailures < key.targets().size() ? 0 : STREAM_BACKOFF.delay(streamFailures - key.targets().size() + 1).toNanos();
+        }
+        if (apps == null) {
+            // the first read was waiting for the stream: it need not wait any longer
+            requestDrain(System.nanoTime());
         }
         scheduleResync();
         schedule(this::connectStream, delay);

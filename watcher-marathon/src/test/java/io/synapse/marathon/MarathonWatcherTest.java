@@ -288,4 +288,36 @@ class MarathonWatcherTest {
             assertThat(marathon.fullReads()).isZero();
         }
     }
+
+    @Test
+    void servicesOnTheSameUrlsShareOneClientThatClosesWithTheLastOfThem() throws Exception {
+        marathon.createApp(API);
+        marathon.createApp(API.replace("\"api\"", "\"web\""));
+        Endpoints.Key key = Endpoints.baseKey(List.of(marathon.url()), null);
+        Recording api = new Recording();
+        Recording web = new Recording();
+        ServiceWatcher a = Watchers.watcher("api", discovery(""), api);
+        ServiceWatcher b = Watchers.watcher("web", discovery("").replace("'application_name': 'api'", "'application_name': 'web'"), web);
+        a.start();
+        b.start();
+        await().until(() -> api.snapshots.size() == 1 && web.snapshots.size() == 1);
+        assertThat(MarathonClient.CLIENTS.references(key)).isEqualTo(2);
+        assertThat(marathon.streamConnects()).isEqualTo(1);
+        assertThat(marathon.fullReads()).isEqualTo(1);
+        a.close();
+        a.close();
+        assertThat(MarathonClient.CLIENTS.references(key)).isEqualTo(1);
+        marathon.startTask("web", "10.0.0.1", 31000, 31001);
+        await().until(() -> web.last().size() == 1);
+        assertThat(api.snapshots).hasSize(1);
+        b.close();
+        assertThat(MarathonClient.CLIENTS.references(key)).isZero();
+        // the stream was closed with the client: the emulator sees it when a write fails
+        await().until(() -> {
+            marathon.emitRaw("group_change_success", "{\"groupId\": \"/\", \"version\": \"2024-01-01T00:00:00.000Z\"}");
+            return marathon.openStreams() == 0;
+        });
+        assertThat(marathon.fullReads()).isEqualTo(1);
+        assertThat(web.snapshots).hasSize(2);
+    }
 }
