@@ -18,7 +18,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * The {@code marathon} catalog at run time: follows every app's definition through the shared
  * {@link MarathonClient} (its services' watchers use the same client, so one event stream serves
- * them all) and publishes the services of {@link AppServices} whenever they change. A problem with
+ * them all) and publishes the services of {@link AppServices} whenever they change (and once more
+ * after an outage). A problem with
  * an app's labels is logged once, until it changes or goes away.
  */
 final class MarathonCatalog implements Catalog, MarathonClient.DefinitionsListener {
@@ -35,7 +36,9 @@ final class MarathonCatalog implements Catalog, MarathonClient.DefinitionsListen
     private SharedResources.Lease<Endpoints.Key, MarathonClient> lease;
     private MarathonClient.Subscription subscription;
     private Set<String> reported = new HashSet<>();
+    // confined to the client's thread
     private List<ServiceDefinition> published;
+    private boolean failed;
 
     MarathonCatalog(String name, Endpoints.Key key, Duration interval, AppServices services, CatalogListener listener) {
         this.name = requireNonNull(name, "name is null");
@@ -68,22 +71,20 @@ final class MarathonCatalog implements Catalog, MarathonClient.DefinitionsListen
             }
         }
         reported = now;
-        // the client calls again after an outage even when nothing changed: pass that on, so that
-        // the engine sees the outage end
-        published = result.services();
-        listener.onServices(result.services());
+        // after an outage the set goes out even when nothing changed, so that the engine sees the outage end
+        if (failed || !result.services().equals(published)) {
+            published = result.services();
+            failed = false;
+            listener.onServices(result.services());
+        }
     }
 
     @Override
     public void onFailure(String message, Throwable cause) {
+        failed = true;
         if (state.get() == State.STARTED) {
             listener.onFailure(message, cause);
         }
-    }
-
-    /** The last published set (for tests). */
-    List<ServiceDefinition> published() {
-        return published;
     }
 
     @Override

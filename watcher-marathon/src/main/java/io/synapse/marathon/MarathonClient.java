@@ -115,8 +115,8 @@ final class MarathonClient {
     private String failure;
     private long lastFullRead = System.nanoTime();
     private ScheduledFuture<?> resync;
-    private final List<AppSub> appSubs = new ArrayList<>();
-    private final List<DefinitionsSub> definitionSubs = new ArrayList<>();
+    private final List<Sub<MarathonApp>> appSubs = new ArrayList<>();
+    private final List<Sub<List<MarathonApp.Definition>>> definitionSubs = new ArrayList<>();
     private List<MarathonApp.Definition> definitions = List.of();
 
     // the event stream, confined to `worker` too (its callbacks only enqueue)
@@ -155,8 +155,9 @@ final class MarathonClient {
 
     /** Subscribes to one app ({@code /nginx2}); the listener gets the current state as soon as it is known. */
     Subscription subscribe(String appId, Duration interval, AppListener listener) {
-        AppSub sub = new AppSub(requireNonNull(appId, "appId is null"), requireNonNull(interval, "interval is null"),
-                requireNonNull(listener, "listener is null"));
+        requireNonNull(listener, "listener is null");
+        Sub<MarathonApp> sub = new Sub<>(requireNonNull(appId, "appId is null"), requireNonNull(interval, "interval is null"),
+                listener::onApp, listener::onFailure);
         run(() -> {
             appSubs.add(sub);
             intervalChanged();
@@ -179,7 +180,9 @@ final class MarathonClient {
 
     /** Subscribes to every app's definition (a catalog). */
     Subscription subscribeDefinitions(Duration interval, DefinitionsListener listener) {
-        DefinitionsSub sub = new DefinitionsSub(requireNonNull(interval, "interval is null"), requireNonNull(listener, "listener is null"));
+        requireNonNull(listener, "listener is null");
+        Sub<List<MarathonApp.Definition>> sub = new Sub<>(null, requireNonNull(interval, "interval is null"), listener::onDefinitions,
+                listener::onFailure);
         run(() -> {
             definitionSubs.add(sub);
             intervalChanged();
@@ -253,11 +256,10 @@ final class MarathonClient {
 
     private Duration interval() {
         Duration min = null;
-        for (AppSub s : appSubs) {
-            min = min == null || s.interval.compareTo(min) < 0 ? s.interval : min;
-        }
-        for (DefinitionsSub s : definitionSubs) {
-            min = min == null || s.interval.compareTo(min) < 0 ? s.interval : min;
+        for (List<? extends Sub<?>> subs : List.of(appSubs, definitionSubs)) {
+            for (Sub<?> s : subs) {
+                min = min == null || s.interval.compareTo(min) < 0 ? s.interval : min;
+            }
         }
         return min == null ? DEFAULT_INTERVAL : min;
     }
@@ -270,7 +272,7 @@ final class MarathonClient {
         if (!definitionSubs.isEmpty()) {
             return true;
         }
-        for (AppSub s : appSubs) {
+        for (Sub<MarathonApp> s : appSubs) {
             if (s.appId.equals(appId)) {
                 return true;
             }
@@ -413,18 +415,14 @@ final class MarathonClient {
 
     /** Tells subscribers of {@code changed} apps (all when null) what they now look like. */
     private void publish(Set<String> changed) {
-        for (AppSub s : List.copyOf(appSubs)) {
+        for (Sub<MarathonApp> s : List.copyOf(appSubs)) {
             if (changed == null || changed.contains(s.appId) || s.failed) {
                 s.deliver(apps.get(s.appId), null);
             }
         }
-        List<MarathonApp.Definition> defs = apps.values().stream().map(MarathonApp::definition).toList();
-        boolean defsChanged = !defs.equals(definitions);
-        definitions = defs;
-        for (DefinitionsSub s : List.copyOf(definitionSubs)) {
-            if (defsChanged || !s.delivered || s.failed) {
-                s.deliver(defs, null);
-            }
+        definitions = apps.values().stream().map(MarathonApp::definition).toList();
+        for (Sub<List<MarathonApp.Definition>> s : List.copyOf(definitionSubs)) {
+            s.deliver(definitions, null);
         }
     }
 
@@ -448,11 +446,10 @@ final class MarathonClient {
             LOG.debug("marathon {}: still failing: {}", key, message);
         }
         failure = message;
-        for (AppSub s : List.copyOf(appSubs)) {
-            s.fail(message, cause);
-        }
-        for (DefinitionsSub s : List.copyOf(definitionSubs)) {
-            s.fail(message, cause);
+        for (List<? extends Sub<?>> subs : List.of(appSubs, definitionSubs)) {
+            for (Sub<?> s : List.copyOf(subs)) {
+                s.fail(message, cause);
+            }
         }
     }
 
@@ -689,33 +686,40 @@ final class MarathonClient {
 
     // ---- subscribers ----------------------------------------------------------------------
 
-    private static final class AppSub {
+    /**
+     * One subscriber: gets a value when it differs from the last it got, or when it is the first,
+     * or after a failure (so that it sees the outage end); a failure always.
+     */
+    private static final class Sub<T> {
         final String appId;
         final Duration interval;
-        final AppListener listener;
+        final java.util.function.Consumer<T> onValue;
+        final FailureListener onFailure;
         volatile boolean closed;
         boolean delivered;
         boolean failed;
-        MarathonApp last;
+        T last;
 
-        AppSub(String appId, Duration interval, AppListener listener) {
+        Sub(String appId, Duration interval, java.util.function.Consumer<T> onValue, FailureListener onFailure) {
             this.appId = appId;
             this.interval = interval;
-            this.listener = listener;
+            this.onValue = onValue;
+            this.onFailure = onFailure;
         }
 
-        void deliver(MarathonApp app, String failure) {
+        /** Delivers {@code value} if needed, then {@code failure} if not null. */
+        void deliver(T value, String failure) {
             if (closed) {
                 return;
             }
-            if (!delivered || failed || !Objects.equals(app, last)) {
+            if (!delivered || failed || !Objects.equals(value, last)) {
                 delivered = true;
                 failed = false;
-                last = app;
+                last = value;
                 try {
-                    listener.onApp(app);
+                    onValue.accept(value);
                 } catch (RuntimeException e) {
-                    LOG.warn("marathon: a subscriber of app {} failed: {}", appId, e.toString(), e);
+                    LOG.warn("marathon: a subscriber {} failed: {}", appId == null ? "of every app" : "of app " + appId, e.toString(), e);
                 }
             }
             if (failure != null) {
@@ -728,45 +732,12 @@ final class MarathonClient {
                 return;
             }
             failed = true;
-            listener.onFailure(message, cause);
+            onFailure.onFailure(message, cause);
         }
     }
 
-    private static final class DefinitionsSub {
-        final Duration interval;
-        final DefinitionsListener listener;
-        volatile boolean closed;
-        boolean delivered;
-        boolean failed;
-
-        DefinitionsSub(Duration interval, DefinitionsListener listener) {
-            this.interval = interval;
-            this.listener = listener;
-        }
-
-        void deliver(List<MarathonApp.Definition> definitions, String failure) {
-            if (closed) {
-                return;
-            }
-            delivered = true;
-            failed = false;
-            try {
-                listener.onDefinitions(definitions);
-            } catch (RuntimeException e) {
-                LOG.warn("marathon: a catalog subscriber failed: {}", e.toString(), e);
-            }
-            if (failure != null) {
-                fail(failure, null);
-            }
-        }
-
-        void fail(String message, Throwable cause) {
-            if (closed) {
-                return;
-            }
-            failed = true;
-            listener.onFailure(message, cause);
-        }
+    private interface FailureListener {
+        void onFailure(String message, Throwable cause);
     }
 
     /** For log lines and tests. */

@@ -36,7 +36,6 @@ final class MarathonServiceWatcher implements ServiceWatcher, MarathonClient.App
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private SharedResources.Lease<Endpoints.Key, MarathonClient> lease;
     private MarathonClient.Subscription subscription;
-    private List<Backend> published;
     private boolean absentLogged;
 
     MarathonServiceWatcher(String service, Endpoints.Key key, String appId, int portIndex, Duration interval, WatcherListener listener) {
@@ -74,7 +73,6 @@ final class MarathonServiceWatcher implements ServiceWatcher, MarathonClient.App
             absentLogged = false;
             next = backends.backends(app.id(), app.tasks(), !app.definition().healthChecks().isEmpty());
         }
-        published = next;
         listener.onBackends(next);
     }
 
@@ -83,11 +81,6 @@ final class MarathonServiceWatcher implements ServiceWatcher, MarathonClient.App
         if (state.get() == State.STARTED) {
             listener.onFailure(message, cause);
         }
-    }
-
-    /** The last published set (for tests). */
-    List<Backend> published() {
-        return published;
     }
 
     @Override
