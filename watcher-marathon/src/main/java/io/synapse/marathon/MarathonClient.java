@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -65,7 +64,8 @@ final class MarathonClient {
     static final Duration RESYNC_WHILE_ATTACHED = Duration.ofSeconds(60);
     /** How long the first full read waits for the stream to attach or fail (a connection may hang). */
     static final Duration ATTACH_GRACE = Duration.ofSeconds(5);
-    static final Duration STREAM_IDLE = Duration.ofMinutes(5);
+    /** A stream silent this long is reconnected (Marathon-LB's limit); tests shorten it for clients created after. */
+    static volatile Duration streamIdle = Duration.ofMinutes(5);
     static final Backoff READ_BACKOFF = Backoff.ofMillis(250, 30_000);
     static final Backoff STREAM_BACKOFF = Backoff.ofMillis(250, 30_000);
     /** Past this many apps to re-read at once, one full read is cheaper. */
@@ -126,6 +126,7 @@ final class MarathonClient {
     private int streamFailures;
     private boolean streamDownLogged;
     private long streamGeneration;
+    private final Duration idleLimit = streamIdle;
 
     MarathonClient(Endpoints.Key key) {
         this.key = requireNonNull(key, "key is null");
@@ -147,10 +148,6 @@ final class MarathonClient {
             requestDrain(System.nanoTime() + ATTACH_GRACE.toNanos());
             scheduleWatchdog();
         });
-    }
-
-    Endpoints.Key key() {
-        return key;
     }
 
     /** Subscribes to one app ({@code /nginx2}); the listener gets the current state as soon as it is known. */
@@ -201,19 +198,6 @@ final class MarathonClient {
                 intervalChanged();
             });
         };
-    }
-
-    /** Whether the event stream is attached right now (for tests). */
-    boolean attached() {
-        return call(() -> attached);
-    }
-
-    private <T> T call(java.util.concurrent.Callable<T> c) {
-        try {
-            return worker.submit(c).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void run(Runnable r) {
@@ -563,13 +547,14 @@ final class MarathonClient {
     }
 
     private void scheduleWatchdog() {
+        long period = Math.min(TimeUnit.SECONDS.toNanos(30), idleLimit.toNanos() / 2);
         worker.scheduleWithFixedDelay(() -> {
             Stream s = stream;
-            if (s != null && attached && System.nanoTime() - s.lastData > STREAM_IDLE.toNanos()) {
-                LOG.info("marathon {}: nothing on the event stream for {} s; reconnecting", key, STREAM_IDLE.toSeconds());
+            if (!closed && s != null && attached && System.nanoTime() - s.lastData > idleLimit.toNanos()) {
+                LOG.info("marathon {}: nothing on the event stream for {} s; reconnecting", key, idleLimit.toMillis() / 1000.0);
                 streamEnded(s, null, null);
             }
-        }, 30, 30, TimeUnit.SECONDS);
+        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     private void onEvent(Stream s, JsonNode event) {
@@ -738,11 +723,6 @@ final class MarathonClient {
 
     private interface FailureListener {
         void onFailure(String message, Throwable cause);
-    }
-
-    /** For log lines and tests. */
-    Collection<String> appIds() {
-        return call(() -> apps == null ? List.<String>of() : List.copyOf(apps.keySet()));
     }
 
     @Override

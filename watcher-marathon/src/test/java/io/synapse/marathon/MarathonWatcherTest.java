@@ -77,6 +77,24 @@ class MarathonWatcherTest {
     }
 
     @Test
+    void aTaskWithAnInvalidHostIsSkippedWithOneWarning() throws Exception {
+        marathon.createApp(API);
+        marathon.startTask("api", "10.0.0.1", 31000, 31001);
+        String bad = marathon.startTask("api", "evil.example.com\n\tbind *:1", 31000, 31001);
+        Recording listener = new Recording();
+        try (LogCapture log = new LogCapture(MarathonServiceWatcher.class);
+             ServiceWatcher w = Watchers.watcher("api", discovery(""), listener)) {
+            w.start();
+            await().until(() -> !listener.snapshots.isEmpty());
+            assertThat(listener.last()).containsExactly("10.0.0.1@10.0.0.1:31000");
+            marathon.startTask("api", "10.0.0.2", 31000, 31001);
+            await().until(() -> listener.last().size() == 2);
+            assertThat(log.messages(Level.WARN)).containsExactly("service api: skipping task " + bad
+                    + " of app /api: host \"evil.example.com\\u000a\\u0009bind *:1\": expected an IP address or a DNS name");
+        }
+    }
+
+    @Test
     void eventsDriveTasksStartedKilledAndMovedWithoutFullReads() throws Exception {
         marathon.createApp(API);
         String a = marathon.startTask("api", "10.0.0.1", 31000, 31001);
@@ -145,6 +163,28 @@ class MarathonWatcherTest {
             // and events flow again
             marathon.startTask("api", "10.0.0.3", 31000, 31001);
             await().until(() -> listener.last().size() == 3);
+        }
+    }
+
+    @Test
+    void aSilentStreamIsReconnectedAndEverythingReadAgain() throws Exception {
+        java.time.Duration before = MarathonClient.streamIdle;
+        MarathonClient.streamIdle = java.time.Duration.ofMillis(600);
+        try {
+            marathon.createApp(API);
+            Recording listener = new Recording();
+            try (ServiceWatcher w = Watchers.watcher("api", discovery(""), listener)) {
+                w.start();
+                await().until(() -> !listener.snapshots.isEmpty());
+                // a connection that died without a word looks like silence: an event lost in it is found
+                // by the full read after the reconnect
+                marathon.silently(() -> marathon.startTask("api", "10.0.0.1", 31000, 31001));
+                await().until(() -> listener.last().size() == 1);
+                assertThat(marathon.streamConnects()).isGreaterThanOrEqualTo(2);
+                assertThat(marathon.fullReads()).isGreaterThanOrEqualTo(2);
+            }
+        } finally {
+            MarathonClient.streamIdle = before;
         }
     }
 
