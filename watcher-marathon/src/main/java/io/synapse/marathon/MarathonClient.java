@@ -200,21 +200,26 @@ final class MarathonClient {
         };
     }
 
+    /** {@code r} for the worker: skipped once closed, an unexpected exception logged (never lost in a future). */
+    private Runnable guarded(Runnable r) {
+        return () -> {
+            if (closed) {
+                return;
+            }
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("marathon {}: unexpected error: {}", key, e.toString(), e);
+            }
+        };
+    }
+
     private void run(Runnable r) {
         if (closed) {
             return;
         }
         try {
-            worker.execute(() -> {
-                if (closed) {
-                    return;
-                }
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.warn("marathon {}: unexpected error: {}", key, e.toString(), e);
-                }
-            });
+            worker.execute(guarded(r));
         } catch (RejectedExecutionException e) {
             // closed
         }
@@ -531,16 +536,7 @@ final class MarathonClient {
     /** Schedules on the worker; null once closed. */
     private ScheduledFuture<?> schedule(Runnable r, long delayNanos) {
         try {
-            return worker.schedule(() -> {
-                if (closed) {
-                    return;
-                }
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.warn("marathon {}: unexpected error: {}", key, e.toString(), e);
-                }
-            }, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+            return worker.schedule(guarded(r), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             return null;
         }
@@ -548,13 +544,13 @@ final class MarathonClient {
 
     private void scheduleWatchdog() {
         long period = Math.min(TimeUnit.SECONDS.toNanos(30), idleLimit.toNanos() / 2);
-        worker.scheduleWithFixedDelay(() -> {
+        worker.scheduleWithFixedDelay(guarded(() -> {
             Stream s = stream;
-            if (!closed && s != null && attached && System.nanoTime() - s.lastData > idleLimit.toNanos()) {
+            if (s != null && attached && System.nanoTime() - s.lastData > idleLimit.toNanos()) {
                 LOG.info("marathon {}: nothing on the event stream for {} s; reconnecting", key, idleLimit.toMillis() / 1000.0);
                 streamEnded(s, null, null);
             }
-        }, period, period, TimeUnit.NANOSECONDS);
+        }), period, period, TimeUnit.NANOSECONDS);
     }
 
     private void onEvent(Stream s, JsonNode event) {
