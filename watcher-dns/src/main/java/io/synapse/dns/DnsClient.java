@@ -317,6 +317,8 @@ final class DnsClient {
                 poll.failureCause = null;
                 poll.last = outcome.answer();
                 long delay = refreshNanos(outcome.answer().ttlSeconds(), bounds[0], bounds[1]);
+                log.trace("dns {}: {} (TTL {} s), asked again in {} ms", poll.question.describe(), outcome.answer().describe(),
+                        outcome.answer().ttlSeconds(), TimeUnit.NANOSECONDS.toMillis(delay));
                 schedule(poll, Math.max(0, start + delay - System.nanoTime()));
             } else {
                 poll.failures++;

@@ -136,6 +136,11 @@ public final class Knot implements AutoCloseable {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
+    /** The knotd process id (for CPU figures), or -1 when stopped. */
+    public long pid() {
+        return isRunning() ? process.pid() : -1;
+    }
+
     public boolean isRunning() {
         return process != null && process.isAlive();
     }
