@@ -309,7 +309,8 @@ final class DnsClient {
             long[] bounds = bounds(poll);
             if (outcome.answer() != null) {
                 if (poll.failures > 0) {
-                    log.info("dns {} at {}: answered again after {} failed attempt{}: {}", poll.question.describe(), key.describe(),
+                    // the engine logs "discovery recovered" for each service; this is the detail
+                    log.debug("dns {} at {}: answered again after {} failed attempt{}: {}", poll.question.describe(), key.describe(),
                             poll.failures, poll.failures == 1 ? "" : "s", outcome.answer().describe());
                 }
                 poll.failures = 0;
