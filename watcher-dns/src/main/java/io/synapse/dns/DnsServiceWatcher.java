@@ -56,7 +56,10 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
     private List<Backend> published;
     private boolean failing;
     private Set<String> noted = Set.of();
-    private Set<String> warned = Set.of();
+    private Set<Rejection> warned = Set.of();
+
+    /** A record that cannot become a backend, and why. */
+    private record Rejection(String registration, String reason) {}
 
     /** The last answer to a question, and the current failure (null while it answers). */
     private record Result(Answer answer, String failure, Throwable cause) {}
@@ -208,7 +211,7 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
             return;
         }
         Set<String> notes = new LinkedHashSet<>();
-        Set<String> warnings = new LinkedHashSet<>();
+        Set<Rejection> warnings = new LinkedHashSet<>();
         List<Backend> backends = settings.srv().isEmpty() ? fromHosts(notes, warnings) : fromSrv(notes, warnings);
         // each empty answer and each skipped record is logged once, again only after it went away
         for (String note : notes) {
@@ -216,9 +219,10 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
                 log.info("service {}: {}", service, note);
             }
         }
-        for (String warning : warnings) {
-            if (!warned.contains(warning)) {
-                log.warn("service {}: {}", service, warning);
+        for (Rejection r : warnings) {
+            if (!warned.contains(r)) {
+                log.warn("service {}: skipping {}: {}", service, r.registration(), r.reason());
+                listener.onRejected(r.registration(), r.reason());
             }
         }
         noted = notes;
@@ -232,7 +236,7 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
         listener.onBackends(backends);
     }
 
-    private List<Backend> fromHosts(Set<String> notes, Set<String> warnings) {
+    private List<Backend> fromHosts(Set<String> notes, Set<Rejection> warnings) {
         Map<String, Backend> out = new LinkedHashMap<>();
         for (Settings.Host host : settings.servers()) {
             List<String> addresses = host.address() ? List.of(host.host()) : addresses(Question.absolute(host.host()));
@@ -241,13 +245,14 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
                         + "; server " + (host.name() == null ? host.host() : RegistryValues.quote(host.name())) + " has no backends");
             }
             for (String address : addresses) {
-                add(out, Backend.builder(address, host.port()).name(host.name()).labels(host.labels()), host.host(), warnings);
+                add(out, Backend.builder(address, host.port()).name(host.name()).labels(host.labels()),
+                        RegistryValues.quote(host.name() == null ? host.host() : host.name()) + " (" + address + ")", warnings);
             }
         }
         return List.copyOf(out.values());
     }
 
-    private List<Backend> fromSrv(Set<String> notes, Set<String> warnings) {
+    private List<Backend> fromSrv(Set<String> notes, Set<Rejection> warnings) {
         Map<String, Backend> out = new LinkedHashMap<>();
         for (Question q : settings.srv()) {
             Answer answer = results.get(q).answer();
@@ -286,7 +291,9 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
                         "srv_weight", Integer.toString(srv.weight()));
                 for (String address : addresses) {
                     add(out, Backend.builder(address, srv.port()).name(target).weight(weight)
-                            .haproxyServerOptions("weight " + weight + (backup ? " backup" : "")).labels(labels), target, warnings);
+                            .haproxyServerOptions("weight " + weight + (backup ? " backup" : "")).labels(labels),
+                            "SRV record " + RegistryValues.quote(Question.text(q.name()) + " " + srv.priority() + " " + srv.weight() + " "
+                                    + srv.port() + " " + Question.text(srv.target())) + " (" + address + ")", warnings);
                 }
             }
         }
@@ -310,12 +317,12 @@ final class DnsServiceWatcher implements ServiceWatcher, DnsClient.Subscriber {
         return a != null && a.answer() != null && a.answer().kind() == Answer.Kind.NXDOMAIN ? " (NXDOMAIN)" : "";
     }
 
-    private void add(Map<String, Backend> out, Backend.Builder builder, String what, Set<String> warnings) {
+    private void add(Map<String, Backend> out, Backend.Builder builder, String what, Set<Rejection> warnings) {
         try {
             Backend b = builder.build();
             out.putIfAbsent(b.identity(), b);
         } catch (IllegalArgumentException e) {
-            warnings.add("skipping " + RegistryValues.quote(what) + ": " + e.getMessage());
+            warnings.add(new Rejection(what, e.getMessage()));
         }
     }
 

@@ -47,6 +47,8 @@ class DnsWatcherTest {
                         _none._tcp 2 IN SRV 0 0 0 .
                         _shared._tcp 30 IN SRV 1 1 9000 host2
                         _changing._tcp 2 IN SRV 1 10 7000 host1
+                        _portzero._tcp 2 IN SRV 1 10 0 host2
+                        _portzero._tcp 2 IN SRV 1 10 7100 host2
                         notext 5 IN TXT "no addresses here"
                         """)
                 .zone("other.kw", "web 2 IN A 10.1.0.1\n")
@@ -126,6 +128,24 @@ class DnsWatcherTest {
         knot.update("update delete _changing._tcp.dev.kw. SRV");
         await().atMost(WITHIN_TTL).untilAsserted(() -> assertThat(l.last()).isEmpty());
         assertThat(l.failures).isEmpty();
+    }
+
+    @Test
+    void aRecordThatCannotBeABackendIsSkippedOnceAndTheRestKept() throws Exception {
+        // a timeout of its own makes a resolver key no other test uses, to count its queries
+        String discovery = "{'srv': ['_portzero._tcp.dev.kw'], " + ns() + ", 'max_interval': 0.2, 'timeout': 4.4}";
+        RecordingListener l = watch(discovery);
+        await().atMost(Duration.ofSeconds(10)).until(() -> l.last() != null);
+        assertThat(l.lastAddresses()).containsExactly("host2.dev.kw@10.0.0.2:7100");
+        ResolverKey key = DnsWatcherFactory.settings(new WatcherContext("x", "x"),
+                BINDER.readValue(discovery.replace('\'', '"'), DnsConfig.class)).resolver();
+        try (var lease = DnsClient.SHARED.acquire(key)) {
+            // read again and again, rejected once, published once
+            await().atMost(Duration.ofSeconds(10)).until(() -> lease.get().queriesSent() >= 4);
+        }
+        assertThat(l.rejected).containsExactly(
+                "SRV record \"_portzero._tcp.dev.kw 1 10 0 host2.dev.kw\" (10.0.0.2): port 0: expected an integer 1-65535");
+        assertThat(l.snapshots).hasSize(1);
     }
 
     @Test
