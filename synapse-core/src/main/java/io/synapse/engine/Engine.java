@@ -1,5 +1,6 @@
 package io.synapse.engine;
 
+import io.synapse.common.metrics.StatsdSink;
 import io.synapse.config.CatalogConfig;
 import io.synapse.config.ServiceConfig;
 import io.synapse.config.SynapseConfig;
@@ -63,7 +64,7 @@ public final class Engine implements AutoCloseable {
     private boolean outputsReady;
     private final Thread dispatcher;
     private volatile long renders;
-    private final Statsd statsd;
+    private final StatsdSink statsd;
 
     public Engine(SynapseConfig config) {
         this.config = requireNonNull(config, "config is null");
@@ -94,10 +95,10 @@ public final class Engine implements AutoCloseable {
                 }
             }));
         }
-        Statsd metrics = null;
+        StatsdSink metrics = null;
         if (config.statsd() != null) {
             try {
-                metrics = new Statsd(config.statsd());
+                metrics = new StatsdSink(config.statsd().host(), config.statsd().port());
             } catch (java.io.IOException e) {
                 LOG.warn("statsd: cannot open a UDP socket: {}; no metrics", e.getMessage());
             }
@@ -398,7 +399,7 @@ public final class Engine implements AutoCloseable {
             statsd.count(allOk ? "synapse.renders.ok" : "synapse.renders.failed", 1);
             for (ServiceRuntime rt : all) {
                 if (changed.contains(rt.name())) {
-                    statsd.gauge("synapse.service." + rt.name() + ".backends", rt.backends().size());
+                    statsd.gauge(StatsdSink.name("synapse", "service", rt.name(), "backends"), rt.backends().size());
                 }
             }
         }

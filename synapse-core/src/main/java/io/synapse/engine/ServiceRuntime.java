@@ -31,6 +31,7 @@ final class ServiceRuntime implements WatcherListener {
     private boolean failing;
 
     private volatile boolean detached;
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param previous the backends of the service this one replaces (a catalog changed its
@@ -133,6 +134,16 @@ final class ServiceRuntime implements WatcherListener {
         if (changed) {
             onChange.accept(config.name());
         }
+    }
+
+    @Override
+    public void onRejected(String registration, String reason) {
+        rejected.incrementAndGet();
+    }
+
+    /** How many registrations the watcher skipped as invalid. */
+    long rejected() {
+        return rejected.get();
     }
 
     @Override
