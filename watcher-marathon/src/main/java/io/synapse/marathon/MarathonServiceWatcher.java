@@ -44,7 +44,7 @@ final class MarathonServiceWatcher implements ServiceWatcher, MarathonClient.App
         this.appId = requireNonNull(appId, "appId is null");
         this.interval = requireNonNull(interval, "interval is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.backends = new TaskBackends(service, portIndex, LOG);
+        this.backends = new TaskBackends(service, portIndex, LOG, listener);
     }
 
     @Override

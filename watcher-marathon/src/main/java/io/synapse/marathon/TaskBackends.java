@@ -1,6 +1,7 @@
 package io.synapse.marathon;
 
 import io.synapse.spi.Backend;
+import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;
 
 import java.util.ArrayList;
@@ -16,18 +17,21 @@ import java.util.Set;
  * Ruby watcher does; ordered by host and port; one backend per address.
  *
  * <p>A task without a port at {@code port_index}, or whose address is not a valid host, is
- * skipped and logged once (until it is gone or fixed).
+ * skipped, logged and reported to {@link WatcherListener#onRejected} once (until it is gone or
+ * fixed).
  */
 final class TaskBackends {
     private final String service;
     private final int portIndex;
     private final Logger log;
+    private final WatcherListener listener;
     private Set<String> reported = new HashSet<>();
 
-    TaskBackends(String service, int portIndex, Logger log) {
+    TaskBackends(String service, int portIndex, Logger log, WatcherListener listener) {
         this.service = service;
         this.portIndex = portIndex;
         this.log = log;
+        this.listener = listener;
     }
 
     /** @param healthChecked whether the app has health checks (unknown apps: false) */
@@ -46,6 +50,7 @@ final class TaskBackends {
                 String problem = "it has no port at port_index " + portIndex + " (ports: " + task.ports() + ")";
                 if (reportOnce(task.id() + problem, stillReported)) {
                     log.error("service {}: skipping task {} of app {}: {}", service, task.id(), appId, problem);
+                    listener.onRejected("task " + task.id() + " of app " + appId, problem);
                 }
                 continue;
             }
@@ -55,6 +60,7 @@ final class TaskBackends {
             } catch (IllegalArgumentException e) {
                 if (reportOnce(task.id() + e.getMessage(), stillReported)) {
                     log.warn("service {}: skipping task {} of app {}: {}", service, task.id(), appId, e.getMessage());
+                    listener.onRejected("task " + task.id() + " of app " + appId, e.getMessage());
                 }
                 continue;
             }

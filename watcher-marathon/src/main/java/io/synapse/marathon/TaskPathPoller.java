@@ -42,7 +42,7 @@ final class TaskPathPoller implements ServiceWatcher {
         this.http = new MarathonHttp(urls);
         this.interval = requireNonNull(interval, "interval is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.backends = new TaskBackends(service, portIndex, LOG);
+        this.backends = new TaskBackends(service, portIndex, LOG, listener);
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "marathon-poller " + service);
             t.setDaemon(true);

@@ -70,6 +70,7 @@ class MarathonWatcherTest {
             await().until(() -> listener.last().size() == 2);
             assertThat(log.messages(Level.ERROR)).containsExactly(
                     "service api: skipping task " + short1 + " of app /api: it has no port at port_index 2 (ports: [31000])");
+            assertThat(listener.rejected).containsExactly("task " + short1 + " of app /api: it has no port at port_index 2 (ports: [31000])");
             marathon.killTask(ok);
             await().until(() -> listener.last().equals(List.of("10.0.0.3@10.0.0.3:32002")));
             assertThat(log.messages(Level.ERROR)).hasSize(1);
@@ -90,6 +91,8 @@ class MarathonWatcherTest {
             marathon.startTask("api", "10.0.0.2", 31000, 31001);
             await().until(() -> listener.last().size() == 2);
             assertThat(log.messages(Level.WARN)).containsExactly("service api: skipping task " + bad
+                    + " of app /api: host \"evil.example.com\\u000a\\u0009bind *:1\": expected an IP address or a DNS name");
+            assertThat(listener.rejected).containsExactly("task " + bad
                     + " of app /api: host \"evil.example.com\\u000a\\u0009bind *:1\": expected an IP address or a DNS name");
         }
     }

@@ -14,6 +14,7 @@ final class Recording implements WatcherListener, CatalogListener {
     final List<List<Backend>> snapshots = new CopyOnWriteArrayList<>();
     final List<List<ServiceDefinition>> sets = new CopyOnWriteArrayList<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
+    final List<String> rejected = new CopyOnWriteArrayList<>();
 
     @Override
     public void onBackends(List<Backend> backends) {
@@ -23,6 +24,11 @@ final class Recording implements WatcherListener, CatalogListener {
     @Override
     public void onServices(List<ServiceDefinition> services) {
         sets.add(List.copyOf(services));
+    }
+
+    @Override
+    public void onRejected(String registration, String reason) {
+        rejected.add(registration + ": " + reason);
     }
 
     @Override
