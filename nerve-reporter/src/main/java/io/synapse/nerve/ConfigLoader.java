@@ -7,16 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.synapse.nerve.CheckConfig.Spec;
-import io.synapse.nerve.ReporterTarget.EtcdConnection;
 import io.synapse.nerve.ReporterTarget.NodeType;
 import io.synapse.nerve.ServiceConfig.RateLimitConfig;
 import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.EtcdConnections;
+import io.synapse.common.tls.TlsFiles;
+import io.synapse.common.zookeeper.ZooKeeperAuth;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ final class ConfigLoader {
             "statsd", "maintenance_file", "verify_interval");
     static final List<String> SERVICE_KEYS = List.of(
             "host", "port", "reporter_type", "check_interval", "checks", "weight", "haproxy_server_options", "labels",
-            "zk_hosts", "zk_path", "node_type", "use_path_encoding",
+            "zk_hosts", "zk_path", "zk_auth", "node_type", "use_path_encoding",
             "etcd_host", "etcd_port", "etcd_path", "etcd_endpoints", "etcd_ca_file", "etcd_cert_file", "etcd_key_file",
             "etcd_user", "etcd_password",
             "rate_limiting", "maintenance_file", "max_repeated_report_failures");
@@ -369,17 +371,25 @@ final class ConfigLoader {
         if (hosts == null && !f.has("zk_hosts")) {
             sp.add("zk_hosts", "is required for reporter_type zookeeper");
         } else if (hosts != null) {
-            if (hosts.isEmpty()) {
-                sp.add("zk_hosts", "must not be empty");
+            int before = sp.size();
+            ZooKeeperEnsemble.checkHosts("zk_hosts", hosts, sp);
+            if (sp.size() > before) {
                 hosts = null;
+            }
+        }
+        ZooKeeperAuth auth = null;
+        boolean authOk = true;
+        if (f.has("zk_auth")) {
+            JsonNode a = f.node.get("zk_auth");
+            ConfigProblems ap = sp.at("zk_auth");
+            if (!a.isObject()) {
+                ap.add("", "expected an object with scheme and credentials, got " + got(a));
+                authOk = false;
             } else {
-                for (int i = 0; i < hosts.size(); i++) {
-                    if (!hosts.get(i).matches("[^\\s,/]+:[0-9]{1,5}(/[^\\s,]*)?")) {
-                        sp.add("zk_hosts[" + i + "]", "expected \"host:port\", got " + RegistryValues.quote(hosts.get(i)));
-                        hosts = null;
-                        break;
-                    }
-                }
+                Fields af = new Fields(a, ap, List.of("scheme", "credentials"));
+                int before = sp.size();
+                auth = ZooKeeperAuth.fromConfig(af.string("scheme", false), af.string("credentials", false), ap);
+                authOk = sp.size() == before;
             }
         }
         String path = f.string("zk_path", false);
@@ -397,50 +407,28 @@ final class ConfigLoader {
         String nodeType = f.choice("node_type",
                 List.of("ephemeral_sequential", "ephemeral", "persistent", "persistent_sequential"), "ephemeral_sequential");
         Boolean encoding = f.bool("use_path_encoding", false);
-        if (hosts == null || path == null || nodeType == null || encoding == null) {
+        if (hosts == null || path == null || nodeType == null || encoding == null || !authOk) {
             return null;
         }
-        return new ReporterTarget.ZooKeeper(hosts, path, NodeType.valueOf(nodeType.toUpperCase(Locale.ROOT)), encoding);
+        return new ReporterTarget.ZooKeeper(ZooKeeperEnsemble.of(hosts, auth), path,
+                NodeType.valueOf(nodeType.toUpperCase(Locale.ROOT)), encoding);
     }
+
+    private static final EtcdConnections.Keys ETCD_KEYS = new EtcdConnections.Keys("etcd_endpoints",
+            new TlsFiles.Keys("etcd_ca_file", "etcd_cert_file", "etcd_key_file"), "etcd_user", "etcd_password");
 
     private ReporterTarget etcd(Fields f, ConfigProblems sp) {
         int before = sp.size();
-        List<URI> endpoints = new ArrayList<>();
-        Path ca = f.path("etcd_ca_file", true);
-        Path cert = f.path("etcd_cert_file", true);
-        Path key = f.path("etcd_key_file", true);
-        if (cert != null && key == null && !f.has("etcd_key_file")) {
-            sp.add("etcd_key_file", "is required with etcd_cert_file");
-        }
-        if (key != null && cert == null && !f.has("etcd_cert_file")) {
-            sp.add("etcd_cert_file", "is required with etcd_key_file");
-        }
-        boolean tls = ca != null || cert != null;
+        String ca = f.string("etcd_ca_file", false);
+        String cert = f.string("etcd_cert_file", false);
+        String key = f.string("etcd_key_file", false);
+        boolean tls = ca != null || cert != null || key != null;
+        List<String> endpoints = null;
         if (f.has("etcd_endpoints")) {
             if (f.has("etcd_host") || f.has("etcd_port")) {
                 sp.add("etcd_endpoints", "use either etcd_endpoints or etcd_host/etcd_port, not both");
             }
-            List<String> urls = f.strings("etcd_endpoints", true);
-            if (urls != null && urls.isEmpty()) {
-                sp.add("etcd_endpoints", "must not be empty");
-            } else if (urls != null) {
-                for (int i = 0; i < urls.size(); i++) {
-                    URI uri = endpoint(urls.get(i));
-                    if (uri == null) {
-                        sp.add("etcd_endpoints[" + i + "]", "expected a URL like http://10.0.0.1:2379, got "
-                                + RegistryValues.quote(urls.get(i)));
-                    } else {
-                        endpoints.add(uri);
-                    }
-                }
-                boolean https = endpoints.stream().anyMatch(u -> u.getScheme().equals("https"));
-                boolean http = endpoints.stream().anyMatch(u -> u.getScheme().equals("http"));
-                if (https && http) {
-                    sp.add("etcd_endpoints", "mixes http:// and https:// endpoints");
-                } else if (tls && http) {
-                    sp.add("etcd_endpoints", "TLS files are set, so the endpoints must be https:// URLs");
-                }
-            }
+            endpoints = f.strings("etcd_endpoints", true);
         } else {
             String host = f.host("etcd_host", null);
             if (host == null && !f.has("etcd_host")) {
@@ -448,8 +436,9 @@ final class ConfigLoader {
             }
             Integer port = f.integer("etcd_port", 1, 65535, DEFAULT_ETCD_PORT);
             if (host != null && port != null) {
+                // TLS files make the Ruby-style host and port an https endpoint
                 String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-                endpoints.add(URI.create((tls ? "https" : "http") + "://" + h + ":" + port));
+                endpoints = List.of((tls ? "https" : "http") + "://" + h + ":" + port);
             }
         }
         String path = f.string("etcd_path", false);
@@ -464,33 +453,14 @@ final class ConfigLoader {
         }
         String user = f.string("etcd_user", false);
         String password = f.string("etcd_password", false);
-        if (user != null && password == null && !f.has("etcd_password")) {
-            sp.add("etcd_password", "is required with etcd_user");
-        }
-        if (password != null && user == null && !f.has("etcd_user")) {
-            sp.add("etcd_user", "is required with etcd_password");
-        }
-        if (sp.size() > before || endpoints.isEmpty() || path == null) {
+        if (sp.size() > before || endpoints == null || path == null) {
             return null;
         }
-        return new ReporterTarget.Etcd(new EtcdConnection(endpoints, ca, cert, key, user, password), stripTrailingSlash(path));
-    }
-
-    private static URI endpoint(String text) {
-        try {
-            URI uri = new URI(text.trim());
-            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!"http".equals(scheme) && !"https".equals(scheme) || uri.getHost() == null) {
-                return null;
-            }
-            if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
-                return null;
-            }
-            int port = uri.getPort() < 0 ? 2379 : uri.getPort();
-            return new URI(scheme, null, uri.getHost(), port, null, null, null);
-        } catch (URISyntaxException e) {
+        EtcdConnection connection = EtcdConnections.fromConfig(ETCD_KEYS, endpoints, ca, cert, key, user, password, sp);
+        if (connection == null) {
             return null;
         }
+        return new ReporterTarget.Etcd(connection, stripTrailingSlash(path));
     }
 
     /** A ZooKeeper / etcd path: starts with /, no empty, "." or ".." segments, no control characters. */

@@ -1,5 +1,7 @@
 package io.synapse.nerve;
 
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.nerve.ReporterTarget.NodeType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +32,7 @@ class ConfigLoaderTest {
         assertThat(r.problems()).isEmpty();
         ServiceConfig web = r.config().services().get("web");
         assertThat(web.checkInterval()).isEqualTo(Duration.ofMillis(500));
-        assertThat(web.reporter()).isEqualTo(new ReporterTarget.ZooKeeper(List.of("127.0.0.1:2181"), "/nerve/web",
+        assertThat(web.reporter()).isEqualTo(new ReporterTarget.ZooKeeper(ZooKeeperEnsemble.of("127.0.0.1:2181"), "/nerve/web",
                 NodeType.EPHEMERAL_SEQUENTIAL, false));
         assertThat(web.maxRepeatedReportFailures()).isEqualTo(10);
         CheckConfig http = web.checks().get(0);
@@ -157,8 +159,8 @@ class ConfigLoaderTest {
         assertThat(fromYaml.problems()).isEmpty();
         assertThat(fromYaml.config()).isEqualTo(fromJson.config());
         ServiceConfig web = fromYaml.config().services().get("web");
-        assertThat(web.reporter()).isEqualTo(new ReporterTarget.Etcd(new ReporterTarget.EtcdConnection(
-                List.of(URI.create("http://127.0.0.1:4003")), null, null, null, null, null), "/nerve/web"));
+        assertThat(web.reporter()).isEqualTo(new ReporterTarget.Etcd(
+                EtcdConnection.of(List.of(URI.create("http://127.0.0.1:4003"))), "/nerve/web"));
         assertThat(web.labels()).isEqualTo(Map.of("az", "a", "canary", "true"));
         CheckConfig.Http http = (CheckConfig.Http) web.checks().get(0).spec();
         assertThat(http.sslVerify()).isFalse();
@@ -181,13 +183,13 @@ class ConfigLoaderTest {
                 """);
         assertThat(r.problems()).containsExactly(
                 "services.both.etcd_endpoints: use either etcd_endpoints or etcd_host/etcd_port, not both",
-                "services.tls.etcd_ca_file: file not found or not readable: /nonexistent/ca.pem",
+                "services.tls.etcd_ca_file: /nonexistent/ca.pem: no such file",
                 "services.tls.etcd_password: is required with etcd_user");
         ReporterTarget.Etcd cluster = (ReporterTarget.Etcd) r.config().services().get("cluster").reporter();
         assertThat(cluster.connection().endpoints())
                 .containsExactly(URI.create("http://e1:2379"), URI.create("http://e2:2379"));
         assertThat(cluster.path()).isEmpty();
-        assertThat(cluster.connection().toString()).doesNotContain("p]").contains("user u");
+        assertThat(cluster.connection().toString()).isEqualTo("http://e1:2379,http://e2:2379 as u");
     }
 
     @Test

@@ -160,11 +160,10 @@ final class Ec2Poller {
         }
     }
 
-    /** Removes a subscriber; returns whether none is left. */
-    boolean unsubscribe(Subscriber subscriber) {
+    /** Removes a subscriber (the pool closes the poller when its last watcher lets go). */
+    void unsubscribe(Subscriber subscriber) {
         synchronized (lock) {
             subscribers.remove(subscriber);
-            return subscribers.isEmpty();
         }
     }
 

@@ -1,6 +1,8 @@
 package io.synapse.ec2tag;
 
 import io.synapse.spi.Backend;
+import io.synapse.common.concurrent.SharedResources;
+import io.synapse.common.concurrent.SharedResources.Lease;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
@@ -40,7 +42,8 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
-    private final PollerRegistry registry;
+    private final SharedResources<PollerKey, Ec2Poller> pollers;
+    private Lease<PollerKey, Ec2Poller> poller; // guarded by this
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
 
     // touched only from the poller's thread
@@ -48,11 +51,11 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     private Map<String, String> warned = Map.of();
     private Set<String> nameWarned = Set.of();
 
-    Ec2TagWatcher(String service, Settings settings, WatcherListener listener, PollerRegistry registry) {
+    Ec2TagWatcher(String service, Settings settings, WatcherListener listener, SharedResources<PollerKey, Ec2Poller> pollers) {
         this.service = requireNonNull(service, "service is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.registry = requireNonNull(registry, "registry is null");
+        this.pollers = requireNonNull(pollers, "pollers is null");
     }
 
     @Override
@@ -65,7 +68,13 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
                     service, Settings.PLACEHOLDER_PORT);
         }
         try {
-            registry.subscribe(settings.key(), this);
+            synchronized (this) {
+                if (state.get() != State.STARTED) {
+                    return; // closed meanwhile
+                }
+                poller = pollers.acquire(settings.key());
+                poller.get().subscribe(this);
+            }
         } catch (RuntimeException e) {
             // building the SDK client failed: nothing will be polled; say so instead of throwing
             log.error("service {}: ec2tag {} could not start: {}", service, settings.key().describe(), e.toString());
@@ -77,7 +86,15 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     @Override
     public void close() {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
-            registry.unsubscribe(settings.key(), this);
+            Lease<PollerKey, Ec2Poller> lease;
+            synchronized (this) {
+                lease = poller;
+                poller = null;
+            }
+            if (lease != null) {
+                lease.get().unsubscribe(this);
+                lease.close();
+            }
         }
     }
 

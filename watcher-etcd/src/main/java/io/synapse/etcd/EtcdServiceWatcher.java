@@ -12,7 +12,12 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.synapse.spi.Backend;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.SharedEtcdClient;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.tls.TlsFiles;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;
@@ -62,7 +67,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private enum State { LATENT, STARTED, CLOSED }
 
     /** What a watcher watches, normalized by the factory. */
-    record Settings(EtcdClients.Connection connection, String prefix, String decodeMethod, Decoder decoder, int pageSize) {
+    record Settings(EtcdConnection connection, String prefix, String decodeMethod, Decoder decoder, int pageSize) {
         Settings {
             if (pageSize < 1) {
                 throw new IllegalArgumentException("pageSize " + pageSize + ": expected a positive integer");
@@ -77,6 +82,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
+    private final EtcdClients clients;
     private final SerialExecutor serial;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ByteSequence prefixKey;
@@ -84,7 +90,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
 
     // confined to `serial`
     private final PrefixState prefixState;
-    private EtcdClients.Handle handle;
+    private Lease<EtcdConnection, SharedEtcdClient> handle;
     private long revision;
     private long generation;
     private long resetCheckedAt = -1;
@@ -97,10 +103,11 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private ScheduledFuture<?> retry;
     private volatile long reads;
 
-    EtcdServiceWatcher(String service, Settings settings, WatcherListener listener) {
+    EtcdServiceWatcher(String service, Settings settings, WatcherListener listener, EtcdClients clients) {
         this.service = requireNonNull(service, "service is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
+        this.clients = requireNonNull(clients, "clients is null");
         this.serial = new SerialExecutor("etcd watcher of service " + service);
         this.prefixKey = ByteSequence.from(settings.prefix(), StandardCharsets.UTF_8);
         this.prefixEnd = prefixEnd(prefixKey);
@@ -168,7 +175,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
             return;
         }
         try {
-            handle = EtcdClients.acquire(settings.connection());
+            handle = clients.acquire(settings.connection());
         } catch (TlsFiles.TlsException | RuntimeException e) {
             failed("cannot create an etcd client for " + settings.connection().describe() + ": " + e.getMessage(), e);
             retryLater(this::connect);
@@ -192,7 +199,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 .withLimit(settings.pageSize())
                 .withRevision(atRevision)
                 .build();
-        handle.client().getKVClient().get(from, option)
+        handle.get().client().getKVClient().get(from, option)
                 .orTimeout(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((response, error) -> onPage(gen, reread, atRevision, started, response, error), serial);
     }
@@ -259,7 +266,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 .withRequireLeader(true)
                 .build();
         try {
-            watch = handle.client().getWatchClient().watch(prefixKey, option, new Watch.Listener() {
+            watch = handle.get().client().getWatchClient().watch(prefixKey, option, new Watch.Listener() {
                 @Override
                 public void onNext(WatchResponse response) {
                     serial.execute(() -> onWatchResponse(gen, response));
@@ -494,7 +501,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 return;
             }
             if (handle != null) {
-                handle.reconnectNow();
+                handle.get().reconnectNow();
             }
             action.run();
         }, delay);

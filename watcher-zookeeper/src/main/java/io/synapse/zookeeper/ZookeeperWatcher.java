@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherListener;
@@ -65,7 +69,7 @@ import static java.util.Objects.requireNonNull;
  * changes).
  *
  * <p>Threading: all state is confined to the shared connection's thread ({@link
- * Ensembles.Ensemble#executor()}): Curator callbacks, watch events and timers all run there.
+ * ZooKeeperConnection#executor()}): Curator callbacks, watch events and timers all run there.
  */
 final class ZookeeperWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ZookeeperWatcher.class);
@@ -93,7 +97,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
-    private final Ensembles ensembles;
+    private final ZooKeeperClients clients;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final Object lifecycle = new Object();
 
@@ -104,7 +108,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private final ConnectionStateListener connectionListener = (client, newState) -> guarded(() -> onConnectionState(newState));
 
     // written once by start() before any task is submitted; read on the ensemble's thread
-    private Ensembles.Ensemble ensemble;
+    private Lease<ZooKeeperEnsemble, ZooKeeperConnection> lease;
+    private ZooKeeperConnection ensemble;
     private WatcherRemoveCuratorFramework zk;
 
     // confined to the ensemble's thread
@@ -128,11 +133,11 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private ScheduledFuture<?> discoveryTask;
     private ScheduledFuture<?> syncTask;
 
-    ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, Ensembles ensembles) {
+    ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, ZooKeeperClients clients) {
         this.service = requireNonNull(context, "context is null").serviceName();
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.ensembles = requireNonNull(ensembles, "ensembles is null");
+        this.clients = requireNonNull(clients, "clients is null");
     }
 
     @Override
@@ -145,7 +150,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
                 throw new IllegalStateException("service " + service + ": watcher already started");
             }
             try {
-                ensemble = ensembles.acquire(settings.ensemble());
+                lease = clients.acquire(settings.ensemble());
+                ensemble = lease.get();
             } catch (RuntimeException e) {
                 state.set(State.CLOSED);
                 throw new IllegalStateException("service " + service + ": cannot create a ZooKeeper client for "
@@ -155,10 +161,10 @@ final class ZookeeperWatcher implements ServiceWatcher {
             ensemble.addListener(connectionListener);
             LOG.info("service {}: {} the children of {} on ZooKeeper {} ({})", service,
                     settings.watches() ? "watching" : "polling every " + Settings.number(settings.pollInterval().toMillis() / 1000.0) + " s",
-                    settings.path(), ensemble.key(), settings.decoder().method());
+                    settings.path(), ensemble.ensemble(), settings.decoder().method());
             ensemble.executor().execute(() -> guarded(() -> resync("start")));
             ensemble.executor().schedule(() -> guarded(this::checkConnected),
-                    ensemble.settings().connectionTimeoutMs(), TimeUnit.MILLISECONDS);
+                    ensemble.settings().connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -175,7 +181,15 @@ final class ZookeeperWatcher implements ServiceWatcher {
                     cancel(syncTask);
                     cancel(discoveryTask);
                 });
-                ensembles.release(ensemble, zk::removeWatchers);
+                if (!lease.isLast()) {
+                    // others keep the connection open: remove this watcher's watches from it
+                    try {
+                        zk.removeWatchers();
+                    } catch (RuntimeException e) {
+                        LOG.debug("service {}: removing the watches failed", service, e);
+                    }
+                }
+                lease.close();
             } catch (RuntimeException e) {
                 LOG.warn("service {}: error while closing the ZooKeeper watcher: {}", service, e.toString());
                 LOG.debug("close failure", e);
@@ -524,7 +538,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
                 abandon();
                 cancel(syncTask);
                 syncTask = null;
-                reportFailure("ZooKeeper " + ensemble.key() + ": "
+                reportFailure("ZooKeeper " + ensemble.ensemble() + ": "
                         + (newState == ConnectionState.LOST ? "session lost" : "connection lost")
                         + " while watching " + settings.path(), null);
             }
@@ -546,7 +560,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
      */
     private void checkConnected() {
         if (published == null && !ensemble.isConnected()) {
-            reportFailure("cannot connect to ZooKeeper " + ensemble.key() + " to read " + settings.path(), null);
+            reportFailure("cannot connect to ZooKeeper " + ensemble.ensemble() + " to read " + settings.path(), null);
         }
     }
 

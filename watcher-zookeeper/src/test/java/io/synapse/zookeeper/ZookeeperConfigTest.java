@@ -1,5 +1,7 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
+import io.synapse.common.zookeeper.ZooKeeperAuth;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -44,7 +46,7 @@ class ZookeeperConfigTest {
                 """);
         assertThat(problems(config, true)).isEmpty();
         Settings settings = Settings.resolve(config, true);
-        assertThat(settings.ensemble()).isEqualTo(new EnsembleKey("zk1:2181,zk2:2181", "digest", "synapse:secret"));
+        assertThat(settings.ensemble()).isEqualTo(ZooKeeperEnsemble.of(List.of("zk1:2181", "zk2:2181"), new ZooKeeperAuth("digest", "synapse:secret")));
         assertThat(settings.ensemble().toString()).isEqualTo("zk1:2181,zk2:2181 (digest as synapse)").doesNotContain("secret");
         assertThat(settings.path()).isEqualTo("/services/api");
         assertThat(settings.decoder().method()).isEqualTo("serverset (endpoint http)");
