@@ -10,7 +10,9 @@ import io.synapse.nerve.CheckConfig.Spec;
 import io.synapse.nerve.ReporterTarget.NodeType;
 import io.synapse.nerve.ServiceConfig.RateLimitConfig;
 import io.synapse.common.config.ConfigProblems;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.json.JsonIntegers;
 import io.synapse.common.etcd.EtcdConnections;
 import io.synapse.common.tls.TlsFiles;
 import io.synapse.common.zookeeper.ZooKeeperAuth;
@@ -746,17 +748,15 @@ final class ConfigLoader {
             String expected = max >= 1_000_000 ? "an integer >= " + min : "an integer " + min + "-" + max;
             Long value = null;
             String shown = got(v);
-            if (v.isIntegralNumber() && v.canConvertToLong()) {
-                value = v.longValue();
-            } else if (v.isTextual()) {
+            if (v.isTextual()) {
                 String text = substitute(v.asText(), p, key);
                 if (text == null) {
                     return null;
                 }
                 shown = RegistryValues.quote(text);
-                if (text.trim().matches("-?[0-9]{1,12}")) {
-                    value = Long.parseLong(text.trim());
-                }
+                value = JsonIntegers.toLong(TextNode.valueOf(text));
+            } else {
+                value = JsonIntegers.toLong(v);
             }
             if (value == null || value < min || value > max) {
                 p.add(key, "expected " + expected + ", got " + shown);

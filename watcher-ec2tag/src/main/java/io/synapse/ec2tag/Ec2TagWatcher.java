@@ -3,6 +3,7 @@ package io.synapse.ec2tag;
 import io.synapse.spi.Backend;
 import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.log.Changes;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
@@ -10,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -35,7 +34,6 @@ import static java.util.Objects.requireNonNull;
  */
 final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     private static final Logger log = LoggerFactory.getLogger(Ec2TagWatcher.class);
-    private static final int LOGGED_CHANGES = 10;
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -215,16 +213,9 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     }
 
     private void logChange(List<Backend> before, List<Backend> after) {
-        Set<String> old = before.stream().map(Backend::identity).collect(Collectors.toSet());
-        Set<String> now = after.stream().map(Backend::identity).collect(Collectors.toSet());
-        List<String> changes = new ArrayList<>();
-        after.stream().filter(b -> !old.contains(b.identity())).forEach(b -> changes.add("+" + b));
-        before.stream().filter(b -> !now.contains(b.identity())).forEach(b -> changes.add("-" + b));
-        String shown = changes.stream().limit(LOGGED_CHANGES).collect(Collectors.joining(", "));
-        if (changes.size() > LOGGED_CHANGES) {
-            shown += ", ... " + (changes.size() - LOGGED_CHANGES) + " more";
+        if (log.isDebugEnabled()) {
+            // the engine logs the merged change at INFO (with the port override applied); this is the raw view
+            log.debug("service {}: ec2tag {}", service, Changes.summary(before, after, "backends"));
         }
-        // the engine logs the merged change at INFO (with the port override applied); this is the raw view
-        log.debug("service {}: ec2tag {} -> {} backends{}", service, before.size(), after.size(), shown.isEmpty() ? "" : " (" + shown + ")");
     }
 }

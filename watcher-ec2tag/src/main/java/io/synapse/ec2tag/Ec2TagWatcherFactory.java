@@ -58,7 +58,7 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
 
     /** A new pool of pollers. */
     static SharedResources<PollerKey, Ec2Poller> pollers() {
-        return new SharedResources<>("ec2tag poller", key -> new Ec2Poller(key, new Backoff()), Ec2Poller::close);
+        return new SharedResources<>("ec2tag poller", Ec2Poller::new, Ec2Poller::close);
     }
 
     @Override

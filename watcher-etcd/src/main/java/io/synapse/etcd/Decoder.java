@@ -2,6 +2,7 @@ package io.synapse.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synapse.common.json.JsonIntegers;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
@@ -70,7 +71,7 @@ interface Decoder {
             if (host == null || !host.isTextual()) {
                 throw new IllegalArgumentException("missing string \"" + hostField + "\"");
             }
-            Integer port = intField(node, portField);
+            Integer port = JsonIntegers.optional(node, portField);
             if (port == null) {
                 throw new IllegalArgumentException("missing \"" + portField + "\"");
             }
@@ -81,23 +82,9 @@ interface Decoder {
                     name = n.asText();
                 }
             }
-            Integer weight = weightField == null ? null : intField(node, weightField);
+            Integer weight = weightField == null ? null : JsonIntegers.optional(node, weightField);
             return new Backend(name, host.asText(), port, weight, null, null, createRevision, null);
         };
-    }
-
-    private static Integer intField(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-            return Integer.parseInt(v.asText());
-        }
-        throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
     }
 
     private static int parsePort(String port, String segment) {

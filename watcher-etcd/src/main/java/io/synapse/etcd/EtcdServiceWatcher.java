@@ -12,6 +12,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.synapse.spi.Backend;
+import io.synapse.common.concurrent.Backoff;
 import io.synapse.common.concurrent.SharedResources.Lease;
 import io.synapse.common.etcd.EtcdClients;
 import io.synapse.common.etcd.EtcdConnection;
@@ -24,12 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -60,9 +58,8 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceWatcher.class);
     static final int PAGE_SIZE = 10_000;
     private static final long READ_TIMEOUT_MILLIS = 30_000;
-    private static final io.synapse.common.concurrent.Backoff BACKOFF = io.synapse.common.concurrent.Backoff.ofMillis(100, 5_000);
+    private static final Backoff BACKOFF = Backoff.ofMillis(100, 5_000);
     private static final long RECOVERY_CONFIRM_MILLIS = 500;
-    private static final int LOGGED_CHANGES = 5;
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -419,34 +416,16 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         if (!LOG.isDebugEnabled()) {
             return;
         }
-        List<Backend> added = changes.added();
-        List<Backend> removed = changes.removed();
+        String listed;
         if (changes.replaced()) {
             // a re-read: diff the sets (rare, so the O(n) is fine)
-            Set<Backend> old = new HashSet<>(before);
-            Set<Backend> now = new HashSet<>(after);
-            added = after.stream().filter(b -> !old.contains(b)).toList();
-            removed = before.stream().filter(b -> !now.contains(b)).toList();
+            listed = io.synapse.common.log.Changes.diff(before, after);
+        } else {
+            listed = io.synapse.common.log.Changes.listed(changes.added(), changes.removed(), String::valueOf);
         }
-        if (added.isEmpty() && removed.isEmpty()) {
-            LOG.debug("service {}: etcd {} backends (unchanged)", service, after.size());
-            return;
-        }
-        List<String> shown = new ArrayList<>();
-        for (Backend b : added) {
-            if (shown.size() < LOGGED_CHANGES) {
-                shown.add("+" + b);
-            }
-        }
-        for (Backend b : removed) {
-            if (shown.size() < LOGGED_CHANGES) {
-                shown.add("-" + b);
-            }
-        }
-        int more = added.size() + removed.size() - shown.size();
         // the engine logs the change of the merged set at INFO; this is the watcher's own view
-        LOG.debug("service {}: etcd {} -> {} backends ({}{})", service, before.size(), after.size(), String.join(", ", shown),
-                more > 0 ? ", " + more + " more" : "");
+        LOG.debug("service {}: etcd {} -> {} backends{}", service, before.size(), after.size(),
+                listed.isEmpty() ? " (unchanged)" : listed);
     }
 
     // ---------------------------------------------------------------- failures and retries

@@ -2,6 +2,7 @@ package io.synapse.zookeeper;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synapse.common.json.JsonIntegers;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
@@ -133,29 +134,13 @@ abstract sealed class ChildDecoder {
             if (host == null || !host.isTextual()) {
                 throw new IllegalArgumentException("endpoint: missing string \"host\"");
             }
-            int port = integer(endpoint.get("port"), "port");
-            String name = null;
-            JsonNode shard = root.get("shard");
-            if (shard != null && !shard.isNull()) {
-                name = String.valueOf(integer(shard, "shard"));
-            }
+            int port = JsonIntegers.required(endpoint, "port");
+            Integer shard = JsonIntegers.optional(root, "shard");
+            String name = shard == null ? null : String.valueOf(shard);
             return Decoded.ok(Backend.builder(host.asText(), port)
                     .name(name)
                     .id(NerveRegistration.sequenceOf(childName))
                     .build());
-        }
-
-        private static int integer(JsonNode v, String field) {
-            if (v == null || v.isNull()) {
-                throw new IllegalArgumentException("missing \"" + field + "\"");
-            }
-            if (v.isIntegralNumber() && v.canConvertToInt()) {
-                return v.intValue();
-            }
-            if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-                return Integer.parseInt(v.asText());
-            }
-            throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
         }
     }
 }

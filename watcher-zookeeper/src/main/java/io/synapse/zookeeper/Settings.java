@@ -1,5 +1,6 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.concurrent.Backoff;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.common.zookeeper.ZooKeeperAuth;
@@ -32,6 +33,9 @@ record Settings(
         Duration pollInterval) {
 
     static final String DISABLED = "disabled";
+    /** 500 ms doubling to 60 s (at most 10 doublings). */
+    static final Backoff DEFAULT_BACKOFF = Backoff.ofMillis(500, 60_000);
+    static final int DEFAULT_DOUBLINGS = 10;
     static final double MAX_JITTER_SECONDS = 120;
     static final double DEFAULT_POLL_SECONDS = 60;
 
@@ -120,13 +124,14 @@ record Settings(
         return new Settings(key, config.path(), decoder, configPath, backoff(config.retryPolicy()), jitter, pollInterval);
     }
 
+    /** The backoff of a {@code retry_policy} (Curator-style or Ruby Synapse keys), defaults filled in. */
     static Backoff backoff(ZookeeperConfig.RetryPolicy policy) {
         if (policy == null) {
-            return Backoff.DEFAULT;
+            return DEFAULT_BACKOFF;
         }
-        long base = Backoff.DEFAULT.baseMillis();
-        long max = Backoff.DEFAULT.maxMillis();
-        int doublings = Backoff.DEFAULT.maxDoublings();
+        long base = DEFAULT_BACKOFF.base().toMillis();
+        long max = DEFAULT_BACKOFF.max().toMillis();
+        int doublings = DEFAULT_DOUBLINGS;
         if (policy.baseSleepTimeMs() != null) {
             base = policy.baseSleepTimeMs();
         } else if (policy.baseInterval() != null) {
@@ -142,7 +147,7 @@ record Settings(
         } else if (policy.maxAttempts() != null) {
             doublings = policy.maxAttempts();
         }
-        return new Backoff(base, Math.max(base, max), doublings);
+        return Backoff.withDoublings(Duration.ofMillis(base), Duration.ofMillis(Math.max(base, max)), doublings);
     }
 
     private static void validateRetryPolicy(ZookeeperConfig.RetryPolicy policy, ConfigProblems problems) {

@@ -3,6 +3,7 @@ package io.synapse.zookeeper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
+import io.synapse.common.log.Changes;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.common.concurrent.SharedResources.Lease;
@@ -41,11 +42,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -74,7 +73,6 @@ import static java.util.Objects.requireNonNull;
 final class ZookeeperWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ZookeeperWatcher.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int MAX_LOGGED_CHANGES = 5;
     private static final byte[] UNREADABLE = new byte[0];
     private static final Comparator<Map.Entry<String, Child>> DISCOVERY_ORDER = Comparator
             .<Map.Entry<String, Child>, Long>comparing(e -> e.getValue().sequence(), Comparator.nullsLast(Comparator.naturalOrder()))
@@ -442,30 +440,9 @@ final class ZookeeperWatcher implements ServiceWatcher {
         if (!LOG.isDebugEnabled()) {
             return;
         }
-        List<Backend> old = before == null ? List.of() : before;
-        Set<String> oldIds = old.stream().map(Backend::identity).collect(Collectors.toSet());
-        Set<String> newIds = after.stream().map(Backend::identity).collect(Collectors.toSet());
-        List<String> changes = new ArrayList<>();
-        after.stream().filter(b -> !oldIds.contains(b.identity())).forEach(b -> changes.add("+" + b));
-        old.stream().filter(b -> !newIds.contains(b.identity())).forEach(b -> changes.add("-" + b));
-        long modified = after.stream().filter(b -> oldIds.contains(b.identity()) && !old.contains(b)).count();
-        StringBuilder detail = new StringBuilder();
-        if (!changes.isEmpty()) {
-            detail.append(changes.stream().limit(MAX_LOGGED_CHANGES).collect(Collectors.joining(", ")));
-            if (changes.size() > MAX_LOGGED_CHANGES) {
-                detail.append(", ... ").append(changes.size() - MAX_LOGGED_CHANGES).append(" more");
-            }
-        }
-        if (modified > 0) {
-            detail.append(detail.length() > 0 ? ", " : "").append(modified).append(" changed");
-        }
-        String suffix = detail.length() > 0 ? " (" + detail + ")" : "";
         // the engine logs the merged change at INFO; this is the registry's side of it
-        if (recovering) {
-            LOG.debug("service {}: re-synced with ZooKeeper: {} -> {} backends{}", service, old.size(), after.size(), suffix);
-        } else {
-            LOG.debug("service {}: {} -> {} backends{}", service, old.size(), after.size(), suffix);
-        }
+        LOG.debug("service {}: {}{}", service, recovering ? "re-synced with ZooKeeper: " : "",
+                Changes.summary(before == null ? List.of() : before, after, "backends"));
     }
 
     // ---- watch events and connection states (on the ensemble's thread) ----
@@ -569,7 +546,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
         abandon();
         failures++;
         reportFailure(message, cause);
-        long delay = TimeUnit.MILLISECONDS.toNanos(settings.backoff().delayMillis(failures, ThreadLocalRandom.current()::nextDouble));
+        long delay = settings.backoff().delay(failures).toNanos();
         if (!settings.watches()) {
             delay = Math.min(delay, settings.pollInterval().toNanos());
         }

@@ -3,7 +3,7 @@ package io.synapse.common.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.json.JsonIntegers;
 import io.synapse.common.registry.RegistryValues;
 
 import java.util.ArrayList;
@@ -119,12 +119,7 @@ public final class JsonFields {
         if (v == null || v.isNull()) {
             return defaultValue;
         }
-        Long parsed = null;
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            parsed = v.asLong();
-        } else if (v.isTextual() && v.asText().matches("-?[0-9]{1,18}")) {
-            parsed = Long.parseLong(v.asText());
-        }
+        Long parsed = JsonIntegers.toLong(v);
         if (parsed == null || parsed < min || parsed > max) {
             problems.add(key, "expected an integer " + min + "-" + max + ", got " + describe(v));
             return defaultValue;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synapse.common.json.JsonIntegers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -94,8 +95,8 @@ public record NerveRegistration(
         if (host == null || !host.isTextual()) {
             throw new IllegalArgumentException("missing string \"host\"");
         }
-        int port = intField(node, "port", true);
-        Integer weight = node.hasNonNull("weight") ? intField(node, "weight", false) : null;
+        int port = JsonIntegers.required(node, "port");
+        Integer weight = JsonIntegers.optional(node, "weight");
         JsonNode name = node.get("name");
         JsonNode options = node.get("haproxy_server_options");
         Map<String, String> labels = new LinkedHashMap<>();
@@ -110,7 +111,7 @@ public record NerveRegistration(
         } else if (l != null && !l.isNull()) {
             throw new IllegalArgumentException("\"labels\" must be an object");
         }
-        Integer serverId = node.hasNonNull("haproxy_server_id") ? intField(node, "haproxy_server_id", false) : null;
+        Integer serverId = JsonIntegers.optional(node, "haproxy_server_id");
         return new NerveRegistration(
                 host.asText(),
                 port,
@@ -119,23 +120,6 @@ public record NerveRegistration(
                 options != null && options.isTextual() ? options.asText() : null,
                 labels,
                 serverId);
-    }
-
-    private static int intField(JsonNode node, String field, boolean required) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw new IllegalArgumentException("missing \"" + field + "\"");
-            }
-            return 0;
-        }
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-            return Integer.parseInt(v.asText());
-        }
-        throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
     }
 
     /**
