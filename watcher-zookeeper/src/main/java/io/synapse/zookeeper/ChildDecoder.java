@@ -1,13 +1,12 @@
 package io.synapse.zookeeper;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.common.json.JsonIntegers;
+import io.synapse.common.json.JsonObjects;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
 
-import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -16,7 +15,6 @@ import java.util.Optional;
  * The backend's id is the sequence number at the end of the child's name.
  */
 abstract sealed class ChildDecoder {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The outcome for one child: a backend, or why there is none. */
     record Decoded(Backend backend, String problem, boolean broken) {
@@ -104,15 +102,7 @@ abstract sealed class ChildDecoder {
 
         @Override
         Decoded decodeOrThrow(String childName, byte[] data) {
-            JsonNode root;
-            try {
-                root = MAPPER.readTree(data);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("not valid JSON");
-            }
-            if (root == null || !root.isObject()) {
-                throw new IllegalArgumentException("expected a JSON object");
-            }
+            JsonNode root = JsonObjects.parse(data);
             JsonNode status = root.get("status");
             if (status != null && !status.isNull() && !"ALIVE".equals(status.asText())) {
                 return Decoded.notServing("status " + RegistryValues.quote(status.asText()) + ", not ALIVE");

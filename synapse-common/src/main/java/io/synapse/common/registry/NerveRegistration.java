@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.common.json.JsonIntegers;
+import io.synapse.common.json.JsonObjects;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
@@ -81,20 +81,8 @@ public record NerveRegistration(
      * {@link #validate} does that.
      */
     public static NerveRegistration parse(byte[] json) {
-        requireNonNull(json, "json is null");
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("expected a JSON object");
-        }
-        JsonNode host = node.get("host");
-        if (host == null || !host.isTextual()) {
-            throw new IllegalArgumentException("missing string \"host\"");
-        }
+        JsonNode node = JsonObjects.parse(json);
+        String host = JsonObjects.requiredString(node, "host");
         int port = JsonIntegers.required(node, "port");
         Integer weight = JsonIntegers.optional(node, "weight");
         JsonNode name = node.get("name");
@@ -113,7 +101,7 @@ public record NerveRegistration(
         }
         Integer serverId = JsonIntegers.optional(node, "haproxy_server_id");
         return new NerveRegistration(
-                host.asText(),
+                host,
                 port,
                 name != null && name.isTextual() ? name.asText() : (name != null && name.isNumber() ? name.asText() : null),
                 weight,
