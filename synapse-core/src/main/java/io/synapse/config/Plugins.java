@@ -1,5 +1,6 @@
 package io.synapse.config;
 
+import io.synapse.spi.CatalogFactory;
 import io.synapse.spi.GeneratorFactory;
 import io.synapse.spi.WatcherFactory;
 import org.slf4j.Logger;
@@ -30,10 +31,13 @@ public final class Plugins {
 
     private final Map<String, WatcherFactory<?>> watchers;
     private final Map<String, GeneratorFactory> generators;
+    private final Map<String, CatalogFactory<?>> catalogs;
 
-    private Plugins(Map<String, WatcherFactory<?>> watchers, Map<String, GeneratorFactory> generators) {
+    private Plugins(Map<String, WatcherFactory<?>> watchers, Map<String, GeneratorFactory> generators,
+            Map<String, CatalogFactory<?>> catalogs) {
         this.watchers = Collections.unmodifiableMap(watchers);
         this.generators = Collections.unmodifiableMap(generators);
+        this.catalogs = Collections.unmodifiableMap(catalogs);
     }
 
     /** Plugins on the classpath only. */
@@ -66,6 +70,7 @@ public final class Plugins {
     public static Plugins load(ClassLoader loader) {
         Map<String, WatcherFactory<?>> watchers = new TreeMap<>();
         Map<String, GeneratorFactory> generators = new TreeMap<>();
+        Map<String, CatalogFactory<?>> catalogs = new TreeMap<>();
         try {
             for (WatcherFactory<?> f : ServiceLoader.load(WatcherFactory.class, loader)) {
                 WatcherFactory<?> previous = watchers.putIfAbsent(f.name(), f);
@@ -77,10 +82,13 @@ public final class Plugins {
             for (GeneratorFactory f : ServiceLoader.load(GeneratorFactory.class, loader)) {
                 generators.putIfAbsent(f.name(), f);
             }
+            for (CatalogFactory<?> f : ServiceLoader.load(CatalogFactory.class, loader)) {
+                catalogs.putIfAbsent(f.name(), f);
+            }
         } catch (ServiceConfigurationError e) {
             throw new IllegalStateException("a plugin could not be loaded: " + e.getMessage(), e);
         }
-        return new Plugins(watchers, generators);
+        return new Plugins(watchers, generators, catalogs);
     }
 
     public Map<String, WatcherFactory<?>> watchers() {
@@ -89,5 +97,9 @@ public final class Plugins {
 
     public Map<String, GeneratorFactory> generators() {
         return generators;
+    }
+
+    public Map<String, CatalogFactory<?>> catalogs() {
+        return catalogs;
     }
 }
