@@ -554,7 +554,7 @@ final class ConfigLoader {
 
     /**
      * What {@code nerve -k} checks beyond the config itself, without a registry: that the
-     * heartbeat file's directory exists and that every exec check's program (given as a list) is an
+     * heartbeat file's directory exists or can be created (nerve creates it) and that every exec check's program (given as a list) is an
      * executable file. TLS files are read and checked when the config is loaded.
      */
     List<String> checkEnvironment(NerveConfig config) {
@@ -562,8 +562,13 @@ final class ConfigLoader {
         Path heartbeat = config.heartbeatPath();
         if (heartbeat != null) {
             Path dir = heartbeat.toAbsolutePath().getParent();
-            if (dir != null && !Files.isDirectory(dir)) {
-                problems.add("heartbeat_path", "the directory " + dir + " does not exist");
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (dir != null && existing != null && (!Files.isDirectory(existing) || !Files.isWritable(existing))) {
+                problems.add("heartbeat_path", "the directory " + dir + " cannot be created: " + existing
+                        + (Files.isDirectory(existing) ? " is not writable" : " is not a directory"));
             }
         }
         for (ServiceConfig service : config.services().values()) {

@@ -210,6 +210,10 @@ final class Nerve implements AutoCloseable {
             try {
                 Files.setLastModifiedTime(path, FileTime.fromMillis(System.currentTimeMillis()));
             } catch (NoSuchFileException e) {
+                Path dir = path.toAbsolutePath().getParent();
+                if (dir != null) {
+                    Files.createDirectories(dir);
+                }
                 Files.createFile(path);
             }
             heartbeatWarned = false;

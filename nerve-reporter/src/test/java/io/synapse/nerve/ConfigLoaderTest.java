@@ -337,17 +337,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void checkEnvironmentFindsWhatOnlyTheHostCanTell(@TempDir Path dir) {
+    void checkEnvironmentFindsWhatOnlyTheHostCanTell(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("plain"), "a file, not a directory");
         ConfigLoader withPath = new ConfigLoader(Map.of("PATH", "/usr/bin:/bin"));
         ConfigLoader.Result r = withPath.parse("""
-                {"instance_id": "i-1", "heartbeat_path": "%s/missing/heartbeat", "services": {
+                {"instance_id": "i-1", "heartbeat_path": "%s/plain/missing/heartbeat", "services": {
                   "web": {"host": "127.0.0.1", "port": 1, "zk_hosts": ["z:2181"], "zk_path": "/w", "checks": [
                     {"type": "exec", "command": ["test", "-f", "/x"]}, {"type": "exec", "command": ["no-such-program-x"]},
                     {"type": "exec", "command": ["%s/nothing"]}, {"type": "exec", "command": "anything at all"}]}}}
                 """.formatted(dir, dir), false, null);
         assertThat(r.problems()).isEmpty();
         assertThat(withPath.checkEnvironment(r.config())).containsExactly(
-                "heartbeat_path: the directory " + dir.resolve("missing") + " does not exist",
+                "heartbeat_path: the directory " + dir.resolve("plain/missing") + " cannot be created: " + dir.resolve("plain")
+                        + " is not a directory",
                 "services.web.checks[1].command: program \"no-such-program-x\" not found in PATH",
                 "services.web.checks[2].command: program \"" + dir.resolve("nothing") + "\" is not an executable file");
     }

@@ -186,7 +186,8 @@ class NerveProcessTest {
     @Test
     void checkConfigAlsoChecksWhatOnlyThisHostCanTell(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("nerve.json");
-        Files.writeString(config, "{\"instance_id\": \"i-1\", \"heartbeat_path\": \"" + dir.resolve("gone/hb") + "\", "
+        Files.writeString(dir.resolve("plain"), "a file, not a directory");
+        Files.writeString(config, "{\"instance_id\": \"i-1\", \"heartbeat_path\": \"" + dir.resolve("plain/gone/hb") + "\", "
                 + "\"services\": {\"web\": {\"host\": \"127.0.0.1\", \"port\": 8080, \"zk_hosts\": [\"z:2181\"], \"zk_path\": \"/p4\", "
                 + "\"checks\": [{\"type\": \"exec\", \"command\": [\"no-such-tool\"]}]}, "
                 + "\"api\": {\"host\": \"127.0.0.1\", \"port\": 1, \"reporter_type\": \"etcd\", \"etcd_host\": \"127.0.0.1\", "
@@ -194,7 +195,8 @@ class NerveProcessTest {
         assertThat(cli(Map.of("PATH", "/usr/bin:/bin"), "-k", "-c", config.toString())).isEqualTo(new Cli(1, "",
                 "nerve: " + config + ": 3 problems:\n"
                         + "  services.api.etcd_ca_file: " + dir.resolve("ca.pem") + ": no such file\n"
-                        + "  heartbeat_path: the directory " + dir.resolve("gone") + " does not exist\n"
+                        + "  heartbeat_path: the directory " + dir.resolve("plain/gone") + " cannot be created: " + dir.resolve("plain")
+                        + " is not a directory\n"
                         + "  services.web.checks[0].command: program \"no-such-tool\" not found in PATH\n"));
     }
 }
