@@ -378,7 +378,7 @@ class ZooKeeperNerveTest {
 
     @Test
     void heartbeatGlobalMaintenanceAndStatsd(@TempDir Path dir) throws Exception {
-        Path heartbeat = dir.resolve("run/nerve/heartbeat"); // nerve creates the missing directories;
+        Path heartbeat = dir.resolve("run/nerve/heartbeat"); // nerve creates the missing directories
         Path maintenance = dir.resolve("maintenance");
         try (java.net.DatagramSocket statsd = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             statsd.setSoTimeout(5000);
