@@ -125,6 +125,9 @@ final class TogglePoller {
             readProblem = "cannot read: " + e;
             LOG.debug("toggle {}: read failed", spec.describe(), e);
         }
+        if (closed) {
+            return; // a read interrupted by close() is no problem of the file's
+        }
         problem = readProblem != null ? readProblem : textProblem;
         if (problem != null && !problem.equals(before)) {
             LOG.warn("toggle {}: {}; {}", spec.describe(), problem,
@@ -144,9 +147,6 @@ final class TogglePoller {
             }
         }
         Duration next = failures > 0 ? backoff.delay(failures) : spec.interval();
-        if (closed) {
-            return;
-        }
         try {
             scheduler.schedule(this::poll, next.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
