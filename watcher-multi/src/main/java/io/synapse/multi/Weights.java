@@ -3,6 +3,7 @@ package io.synapse.multi;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.synapse.common.config.JsonFields;
 import io.synapse.common.registry.RegistryValues;
 
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ record Weights(Map<String, Long> weights, String text) {
             throw new IllegalArgumentException("empty: expected watcher_name: weight lines");
         }
         if (!root.isObject()) {
-            throw new IllegalArgumentException("expected watcher_name: weight lines, got a " + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+            throw new IllegalArgumentException("expected watcher_name: weight lines, got " + JsonFields.describe(root));
         }
         Map<String, Long> weights = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -53,7 +54,7 @@ record Weights(Map<String, Long> weights, String text) {
             JsonNode v = e.getValue();
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
                 throw new IllegalArgumentException("weight of " + RegistryValues.quote(e.getKey())
-                        + ": expected a non-negative integer, got " + RegistryValues.quote(v.toString()));
+                        + ": expected a non-negative integer, got " + JsonFields.describe(v));
             }
             weights.put(e.getKey(), v.asLong());
         }
