@@ -87,31 +87,40 @@ final class ZookeeperDnsWatcher implements ServiceWatcher {
                     b.labels().forEach(labels::put);
                 }
             }
+            ServiceWatcher previous;
+            ServiceWatcher created = null;
             synchronized (lock) {
                 if (closed || next.equals(servers)) {
                     return;
                 }
                 servers = next;
                 generation++;
-                if (dns != null) {
-                    dns.close();
-                    dns = null;
-                }
+                previous = dns;
+                dns = null;
                 if (next.isEmpty()) {
                     listener.onBackends(List.of());
-                    return;
+                } else {
+                    ObjectNode section = dnsTemplate.deepCopy();
+                    section.set("servers", next);
+                    ConfigProblems problems = new ConfigProblems().at(context.configPath() + " (hosts from ZooKeeper)");
+                    WatcherFactories.Child child = factories.bind(section, problems);
+                    if (child == null) {
+                        LOG.warn("service {}: cannot resolve the hosts from ZooKeeper: {}", context.serviceName(),
+                                String.join("; ", problems.messages()));
+                        listener.onFailure("the hosts from ZooKeeper cannot be resolved: " + String.join("; ", problems.messages()), null);
+                    } else {
+                        created = child.create(context, new DnsListener(generation));
+                        dns = created;
+                    }
                 }
-                ObjectNode section = dnsTemplate.deepCopy();
-                section.set("servers", next);
-                ConfigProblems problems = new ConfigProblems().at(context.configPath() + " (hosts from ZooKeeper)");
-                WatcherFactories.Child child = factories.bind(section, problems);
-                if (child == null) {
-                    LOG.warn("service {}: cannot resolve the hosts from ZooKeeper: {}", context.serviceName(), String.join("; ", problems.messages()));
-                    listener.onFailure("the hosts from ZooKeeper cannot be resolved: " + String.join("; ", problems.messages()), null);
-                    return;
-                }
-                dns = child.create(context, new DnsListener(generation));
-                dns.start();
+            }
+            // outside the lock: closing or starting a dns child may wait for its resolver's thread,
+            // which may be waiting for this lock to publish
+            if (previous != null) {
+                previous.close();
+            }
+            if (created != null) {
+                created.start(); // a no-op if close() closed it meanwhile
             }
         }
 
