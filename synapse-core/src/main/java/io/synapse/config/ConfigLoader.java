@@ -120,8 +120,8 @@ public final class ConfigLoader {
         String confDir = fields.string("service_conf_dir", null);
         if (confDir != null) {
             readServiceDir(baseDir == null ? Path.of(confDir) : baseDir.resolve(confDir), serviceNodes, problems);
-        } else if (services == null) {
-            problems.add("services", "is required (or service_conf_dir)");
+        } else if (services == null && !top.has("catalogs")) {
+            problems.add("services", "is required (or service_conf_dir, or catalogs)");
         }
 
         Set<String> generatorNames = new LinkedHashSet<>();
@@ -530,7 +530,15 @@ public final class ConfigLoader {
             JsonNode own = merged.get(g);
             ObjectNode section = ((ObjectNode) d).deepCopy();
             if (own != null && own.isObject()) {
-                section.setAll((ObjectNode) own);
+                // the service's keys win; line lists (listen, frontend, backend...) add to the defaults
+                own.fields().forEachRemaining(f -> {
+                    JsonNode def = section.get(f.getKey());
+                    if (def != null && def.isArray() && f.getValue().isArray()) {
+                        ((com.fasterxml.jackson.databind.node.ArrayNode) def).addAll((com.fasterxml.jackson.databind.node.ArrayNode) f.getValue());
+                    } else {
+                        section.set(f.getKey(), f.getValue());
+                    }
+                });
             } else if (own != null && !own.isNull()) {
                 return; // reported by service() below
             }

@@ -119,6 +119,23 @@ class CatalogEngineTest {
     }
 
     @Test
+    void aCatalogOnlyConfigWorksAndLineListsAddToTheDefaults() throws Exception {
+        ObjectNode c = config("c4");
+        c.remove("services");
+        try (Synapse synapse = Synapse.fromFile(TestConfigs.write(dir, c), Plugins.fromClasspath())) {
+            synapse.start();
+            await().until(() -> FakeCatalogFactory.started("c4"));
+            FakeCatalogFactory.listener("c4").onServices(List.of(new ServiceDefinition("api", Map.of(
+                    "discovery", Map.of("method", "fake", "id", "c4-api", "initial", List.of("10.0.0.7:80")),
+                    "haproxy", Map.of("port", 3520, "backend", List.of("option redispatch"), "server_options", "check")))));
+            assertThat(synapse.awaitInitialized(Duration.ofSeconds(10))).isTrue();
+            String api = cfg().substring(cfg().indexOf("backend api"));
+            assertThat(api).contains("\tbalance roundrobin\n\toption redispatch\n", "cookie 10.0.0.7:80 check\n");
+            Haproxy.assertValid(dir.resolve("haproxy.cfg"));
+        }
+    }
+
+    @Test
     void catalogConfigErrorsHavePaths() {
         ObjectNode c = config("c3");
         c.with("catalogs").set("lb2", json("{'method': 'fakee', 'haproxy': {'port': 'x'}}"));

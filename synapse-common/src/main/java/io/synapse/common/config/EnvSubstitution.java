@@ -1,24 +1,39 @@
 package io.synapse.common.config;
 
-import io.synapse.common.registry.RegistryValues;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.synapse.common.config.ConfigProblems;
+
+import io.synapse.common.registry.RegistryValues;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
  * {@code ${VAR}} and {@code ${VAR:-default}} in string values (the Ruby tools used ERB for this).
  * {@code $${} } stands for a literal {@code ${}. An unset variable without a default is an error.
+ *
+ * <p>Substitution happens in strings only, over the whole tree, before any value is read; a value
+ * that is a whole number or boolean after substitution reads as one ({@link JsonFields}). A string
+ * that cannot be substituted is reported once and left {@link #isUnresolved unresolved}, so that
+ * reading it does not report it a second time.
  */
 public final class EnvSubstitution {
     private EnvSubstitution() {}
+
+    /** A string whose substitution failed (already reported): it reads as absent. */
+    private static final class Unresolved extends TextNode {
+        Unresolved(String v) {
+            super(v);
+        }
+    }
+
+    /** Whether {@code node} is a string whose substitution failed and was reported. */
+    public static boolean isUnresolved(JsonNode node) {
+        return node instanceof Unresolved;
+    }
 
     public static void apply(JsonNode root, Function<String, String> env, ConfigProblems problems) {
         walk(root, env, problems);
@@ -31,10 +46,7 @@ public final class EnvSubstitution {
             for (String key : keys) {
                 JsonNode child = object.get(key);
                 if (child.isTextual()) {
-                    String s = substitute(child.asText(), env, problems.at(key));
-                    if (!s.equals(child.asText())) {
-                        object.set(key, TextNode.valueOf(s));
-                    }
+                    object.set(key, substituted(child.asText(), env, problems.at(key)));
                 } else {
                     walk(child, env, problems.at(key));
                 }
@@ -43,7 +55,7 @@ public final class EnvSubstitution {
             for (int i = 0; i < array.size(); i++) {
                 JsonNode child = array.get(i);
                 if (child.isTextual()) {
-                    array.set(i, TextNode.valueOf(substitute(child.asText(), env, problems.at("[" + i + "]"))));
+                    array.set(i, substituted(child.asText(), env, problems.at("[" + i + "]")));
                 } else {
                     walk(child, env, problems.at("[" + i + "]"));
                 }
@@ -51,12 +63,12 @@ public final class EnvSubstitution {
         }
     }
 
-    static String substitute(String s, Function<String, String> env, ConfigProblems problems) {
+    private static TextNode substituted(String s, Function<String, String> env, ConfigProblems problems) {
         try {
-            return substitute(s, env);
+            return TextNode.valueOf(substitute(s, env));
         } catch (IllegalArgumentException e) {
             problems.add("", e.getMessage());
-            return s;
+            return new Unresolved(s);
         }
     }
 
@@ -78,15 +90,15 @@ public final class EnvSubstitution {
             } else if (c == '$' && s.startsWith("${", i)) {
                 int end = s.indexOf('}', i + 2);
                 if (end < 0) {
-                    throw new IllegalArgumentException("unterminated ${ in " + io.synapse.common.registry.RegistryValues.quote(s));
+                    throw new IllegalArgumentException("unterminated ${ in " + RegistryValues.quote(s));
                 }
                 String expr = s.substring(i + 2, end);
                 int sep = expr.indexOf(":-");
                 String name = sep < 0 ? expr : expr.substring(0, sep);
                 String def = sep < 0 ? null : expr.substring(sep + 2);
                 if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                    throw new IllegalArgumentException("bad variable name " + io.synapse.common.registry.RegistryValues.quote(name)
-                            + " in " + io.synapse.common.registry.RegistryValues.quote(s));
+                    throw new IllegalArgumentException("bad variable name " + RegistryValues.quote(name)
+                            + " in " + RegistryValues.quote(s));
                 }
                 String value = env.apply(name);
                 if (value == null || (value.isEmpty() && def != null)) {
