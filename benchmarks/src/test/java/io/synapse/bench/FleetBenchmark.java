@@ -307,10 +307,10 @@ public final class FleetBenchmark {
         registry.restart(member);
         long restarted = System.nanoTime() - t0;
         boolean complete = await(() -> Convergence.allComplete(changes), timeout);
-        long converged = System.nanoTime() - t0;
+        long converged = lastSeen(changes) - t0;
         // the re-syncs that follow: count until 20 s after the restart
         parkUntil(t0 + restarted + TimeUnit.SECONDS.toNanos(20));
-        List<Long> perSecond = series.stop();
+        List<Long> perSecond = trim(series.stop());
         Registry.ServerSample after = registry.sample();
         Map<String, Double> delta = after.since(before);
         Latencies lat = latencies(changes, engines);
@@ -356,9 +356,9 @@ public final class FleetBenchmark {
         // a batch after the recovery must reach every engine
         List<Convergence.Change> changes = replace(registry, tracker, names, handles, generation, 1, 0, batch);
         boolean complete = await(() -> Convergence.allComplete(changes), timeout);
-        long converged = System.nanoTime() - restartAt;
+        long converged = lastSeen(changes) - restartAt;
         parkUntil(restartAt + TimeUnit.SECONDS.toNanos(40));
-        List<Long> perSecond = series.stop();
+        List<Long> perSecond = trim(series.stop());
         Registry.ClientCounts reads = registry.clientCounts().minus(clientsBefore);
         Map<String, Double> delta = registry.sample().since(before);
         System.out.printf("expiry: quorum serving %.1f s after the restart; a batch written then reached every engine %s%.1f s after "
@@ -460,6 +460,29 @@ public final class FleetBenchmark {
         Arrays.sort(toAll);
         Arrays.sort(writes);
         return new Latencies(p, a, to99, toAll, writes, changes.isEmpty() ? 0 : (double) within / changes.size());
+    }
+
+    /** When the last engine's output showed the last of {@code changes}. */
+    private static long lastSeen(List<Convergence.Change> changes) {
+        long last = Long.MIN_VALUE;
+        for (Convergence.Change c : changes) {
+            for (int e = 0; e < c.seen.length(); e++) {
+                long seen = c.seen.get(e);
+                if (seen != Convergence.UNSEEN && seen - last > 0) {
+                    last = seen;
+                }
+            }
+        }
+        return last;
+    }
+
+    /** The per-second counts up to the last non-zero one. */
+    private static List<Long> trim(List<Long> perSecond) {
+        int end = perSecond.size();
+        while (end > 0 && perSecond.get(end - 1) == 0) {
+            end--;
+        }
+        return perSecond.subList(0, end);
     }
 
     private static String incomplete(List<Convergence.Change> changes) {
