@@ -53,12 +53,12 @@ record ServiceSettings(
         List<String> listen = f.lines("listen");
         for (int i = 0; i < listen.size(); i++) {
             String line = listen.get(i);
-            Keywords.Place place = Keywords.placeOf(line);
-            if (place == null) {
-                problems.add("listen[" + i + "]", "unknown HAProxy keyword in " + RegistryValues.quote(line)
-                        + ": put it under frontend or backend instead");
+            Keywords.Placement placement = Keywords.placeListenLine(line);
+            if (placement.problem() != null) {
+                problems.add("listen[" + i + "]", placement.problem());
                 continue;
             }
+            Keywords.Place place = placement.place();
             if (place != Keywords.Place.BACKEND) {
                 frontend.add(line);
             }

@@ -133,9 +133,13 @@ class ConfigLoaderTest {
     @Test
     void listenLinesWithUnknownKeywords() {
         ObjectNode c = base();
-        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on");
+        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on").add("id 7")
+                .add("no option httpchk");
         assertThat(problems(c)).containsExactly(
-                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead");
+                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead",
+                "services.api.haproxy.listen[2]: \"id\" in a listen line would give the frontend and the backend the same id, which"
+                        + " HAProxy refuses: put it under frontend or backend instead",
+                "services.api.haproxy.listen[3]: HAProxy 2.6 does not accept \"no\" before \"option httpchk\"");
     }
 
     @Test
