@@ -323,6 +323,9 @@ public final class ConfigLoader {
             problems.add("port", "is required");
         }
         String name = s.string("name", null);
+        if (name != null && name.isEmpty()) {
+            name = null; // Ruby: an empty name is no name
+        }
         if (name != null && RegistryValues.checkName(name) != null) {
             problems.add("name", "only letters, digits and . _ - : are allowed, got " + RegistryValues.quote(name));
         }
