@@ -33,6 +33,12 @@ class KeywordsTest {
         assertThat(place("monitor fail if down")).isEqualTo(Keywords.Place.FRONTEND);
         assertThat(place("no option http-keep-alive")).isEqualTo(Keywords.Place.BOTH);
         assertThat(place("no log")).isEqualTo(Keywords.Place.BOTH);
+        // where Ruby's table puts them too, but HAProxy 2.6 ignores them there
+        assertThat(place("log-format %ci:%cp")).isEqualTo(Keywords.Place.FRONTEND);
+        assertThat(place("log-format-sd [id@1]")).isEqualTo(Keywords.Place.FRONTEND);
+        assertThat(place("force-persist if local")).isEqualTo(Keywords.Place.BACKEND);
+        assertThat(place("ignore-persist if local")).isEqualTo(Keywords.Place.BACKEND);
+        assertThat(place("option http-pretend-keepalive")).isEqualTo(Keywords.Place.BACKEND);
     }
 
     @Test
