@@ -357,4 +357,24 @@ class RubyParityTest {
                 	server x_10.0.0.1:9001 10.0.0.1:9001 id 2 cookie x_10.0.0.1:9001 backup
                 """);
     }
+
+    @Test
+    void keptOursALoneLiteralPercentAndStringWeights() throws Exception {
+        assertThat(ServiceRenderer.substitute("agent-send 50% %{x} %%{name} %{name}", "10.0.0.1", 80, "a_10.0.0.1:80"))
+                .isEqualTo("agent-send 50% %{x} %{name} a_10.0.0.1:80");
+        // a registration's weight given as a string is used (Ruby ignores it)
+        io.synapse.spi.Backend b = io.synapse.spi.Backend.decode(
+                "{\"host\": \"10.0.0.1\", \"port\": 80, \"weight\": \"20\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1L);
+        assertThat(b.weight()).isEqualTo(20);
+        String cfg = render("""
+                "svc": {
+                  "discovery": {"method": "base"},
+                  "default_servers": [{"host": "10.0.0.1", "port": 80, "weight": "20"}],
+                  "haproxy": {"port": 3416, "server_options": "check agent-check agent-port 9999 agent-send 50%"}
+                }""", "\"use_nerve_weights\": true");
+        assertThat(Generators.section(cfg, "backend svc")).isEqualTo("""
+                backend svc
+                	server 10.0.0.1:80 10.0.0.1:80 id 1 cookie 10.0.0.1:80 check agent-check agent-port 9999 agent-send 50% weight 20
+                """);
+    }
 }
