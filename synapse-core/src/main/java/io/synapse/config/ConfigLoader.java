@@ -5,6 +5,7 @@ import io.synapse.common.config.EnvSubstitution;
 import io.synapse.common.config.DidYouMean;
 import io.synapse.common.config.JsonFields;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -57,7 +59,8 @@ public final class ConfigLoader {
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
             "use_previous_backends", "backend_port_override", "leader_election");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** JSON as the Ruby Synapse reads it, plus {@code //} and {@code /* *}{@code /} comments. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper BINDER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -323,6 +326,9 @@ public final class ConfigLoader {
             problems.add("port", "is required");
         }
         String name = s.string("name", null);
+        if (name != null && name.isEmpty()) {
+            name = null; // Ruby: an empty name is no name
+        }
         if (name != null && RegistryValues.checkName(name) != null) {
             problems.add("name", "only letters, digits and . _ - : are allowed, got " + RegistryValues.quote(name));
         }

@@ -43,8 +43,7 @@ final class ServiceRuntime implements WatcherListener {
         this.generators = generators;
         this.onChange = onChange;
         this.onInitialized = onInitialized;
-        this.backends = previous != null ? List.copyOf(previous)
-                : List.copyOf(Merge.dedupe(Merge.overridePorts(config, config.defaultServers())));
+        this.backends = previous != null ? List.copyOf(previous) : Merge.fallback(config);
     }
 
     /** The service was removed or replaced: later callbacks of its old watcher are ignored. */

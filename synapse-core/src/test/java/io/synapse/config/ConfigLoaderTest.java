@@ -133,9 +133,13 @@ class ConfigLoaderTest {
     @Test
     void listenLinesWithUnknownKeywords() {
         ObjectNode c = base();
-        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on");
+        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on").add("id 7")
+                .add("no option httpchk");
         assertThat(problems(c)).containsExactly(
-                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead");
+                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead",
+                "services.api.haproxy.listen[2]: \"id\" in a listen line would give the frontend and the backend the same id, which"
+                        + " HAProxy refuses: put it under frontend or backend instead",
+                "services.api.haproxy.listen[3]: HAProxy 2.6 does not accept \"no\" before \"option httpchk\"");
     }
 
     @Test
@@ -171,6 +175,50 @@ class ConfigLoaderTest {
         SynapseConfig config = loader.load(dir.resolve("synapse.conf.yaml"));
         assertThat(config.services().keySet()).containsExactly("db", "web");
         assertThat(config.services().get("web").defaultServers()).containsExactly(Backend.of("10.0.0.9", 80));
+    }
+
+    @Test
+    void jsonMayCarryCommentsAndYamlStaysYaml() throws Exception {
+        Path services = Files.createDirectory(dir.resolve("conf.d"));
+        Files.writeString(services.resolve("web.json"), """
+                // a service file, as written for the Clay.io setup
+                {"discovery": {"method": "base"}, /* no registry */ "haproxy": {"port": 3001}}
+                """);
+        Files.writeString(dir.resolve("synapse.conf.json"), """
+                {
+                  // every service is in conf.d
+                  "service_conf_dir": "conf.d",
+                  "services": {},
+                  "haproxy": {
+                    /* no reloads in a test */
+                    "do_reloads": false, "do_socket": false,
+                    "config_file_path": "%s",
+                    "global": [], "defaults": []  // nothing
+                  }
+                }
+                """.formatted(dir.resolve("h.cfg")));
+        assertThat(loader.load(dir.resolve("synapse.conf.json")).services().keySet()).containsExactly("web");
+
+        Files.writeString(dir.resolve("synapse.conf.yaml"), """
+                # YAML comments, as always
+                services:
+                  api:
+                    discovery: {method: base}  # no registry
+                haproxy: {do_reloads: false, do_socket: false, config_file_path: %s, global: [], defaults: []}
+                """.formatted(dir.resolve("h.cfg")));
+        assertThat(loader.load(dir.resolve("synapse.conf.yaml")).services().keySet()).containsExactly("api");
+        Files.writeString(dir.resolve("bad.yaml"), "services: {} // not a YAML comment\n");
+        assertThatThrownBy(() -> loader.load(dir.resolve("bad.yaml"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void anEmptyDefaultServerNameIsNoName() throws Exception {
+        ObjectNode c = base();
+        c.with("services").with("api").set("default_servers", json("{'l': [{'name': '', 'host': '10.0.0.9', 'port': 80}]}").get("l"));
+        ServiceConfig api = loader.load(c, dir, new ConfigProblems()).services().get("api");
+        assertThat(api.defaultServers()).containsExactly(Backend.of("10.0.0.9", 80));
+        assertThat(api.defaultServers().get(0).name()).isNull();
     }
 
     @Test
