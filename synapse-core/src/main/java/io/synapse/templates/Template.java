@@ -71,10 +71,12 @@ final class Template {
     record PerService(IterableCode code, String tail) implements Part {}
 
     private final String file;
+    private final MustacheSource source;
     private final List<Part> parts;
 
-    private Template(String file, List<Part> parts) {
+    private Template(String file, MustacheSource source, List<Part> parts) {
         this.file = file;
+        this.source = source;
         this.parts = List.copyOf(parts);
     }
 
@@ -93,17 +95,23 @@ final class Template {
     static Template compile(String file, String text, Escape escape, List<String> problems) {
         requireNonNull(file, "file is null");
         requireNonNull(text, "text is null");
+        int nul = text.indexOf(MustacheSource.MARK);
+        if (nul >= 0) {
+            problems.add(file + ":" + (1 + text.substring(0, nul).chars().filter(c -> c == '\n').count()) + ": a NUL character");
+            return null;
+        }
+        MustacheSource source = MustacheSource.of(text);
         StrictHandler handler = new StrictHandler();
         Factory factory = new Factory(handler, escape);
         Mustache mustache;
         try {
-            mustache = factory.compile(new StringReader(text), file);
+            mustache = factory.compile(new StringReader(source.text()), file);
         } catch (MustacheException e) {
-            problems.add(describe(file, e));
+            problems.add(describe(file, source, e));
             return null;
         }
         List<Problem> found = new ArrayList<>();
-        Checker checker = new Checker(handler.contexts, found);
+        Checker checker = new Checker(handler.contexts, source, found);
         List<Part> parts = new ArrayList<>();
         List<Type> stack = new ArrayList<>(List.of(Model.ROOT));
         for (Code code : mustache.getCodes()) {
@@ -124,7 +132,7 @@ final class Template {
                     .forEach(p -> problems.add(file + ":" + p.line() + ": " + p.message()));
             return null;
         }
-        return new Template(file, parts);
+        return new Template(file, source, parts);
     }
 
     /** The text after a section's closing tag: what the section renders for no services. */
@@ -136,8 +144,13 @@ final class Template {
         return out.toString();
     }
 
+    /** The message of a render failure: {@code file:line: message}. */
+    String describe(MustacheException e) {
+        return describe(file, source, e);
+    }
+
     /** The message of a compile or render failure: {@code file:line: message}. */
-    static String describe(String file, MustacheException e) {
+    static String describe(String file, MustacheSource source, MustacheException e) {
         MustacheException m = e;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof TemplateError te) {
@@ -150,7 +163,7 @@ final class Template {
         if (tc == null && m != e) {
             tc = e.getContext();
         }
-        return tc == null ? file + ": " + message : file + ":" + tc.line() + ": " + message;
+        return tc == null ? file + ": " + message : file + ":" + source.line(tc.line()) + ": " + message;
     }
 
     /** Mustache.java's message without its {@code " @[file:line]"} and {@code " in file:line"} tails. */
@@ -179,11 +192,13 @@ final class Template {
 
     private static final class Checker {
         private final Map<Code, TemplateContext> contexts;
+        private final MustacheSource source;
         private final List<Problem> problems;
         boolean rootUsed;
 
-        Checker(Map<Code, TemplateContext> contexts, List<Problem> problems) {
+        Checker(Map<Code, TemplateContext> contexts, MustacheSource source, List<Problem> problems) {
             this.contexts = contexts;
+            this.source = source;
             this.problems = problems;
         }
 
@@ -194,7 +209,7 @@ final class Template {
                 return; // text, comments
             }
             TemplateContext tc = contexts.get(code);
-            int line = tc == null ? 0 : tc.line();
+            int line = tc == null ? 0 : source.line(tc.line());
             String name = code.getName();
             Type type = resolve(name, stack, section ? (code instanceof NotIterableCode ? "inverted section" : "section") : "name", line);
             if (type == null) {
@@ -318,6 +333,11 @@ final class Template {
         @Override
         public MustacheVisitor createMustacheVisitor() {
             return new DefaultMustacheVisitor(this) {
+                @Override
+                public void write(TemplateContext tc, String text) {
+                    super.write(tc, text.indexOf(MustacheSource.MARK) < 0 ? text : text.replace(String.valueOf(MustacheSource.MARK), ""));
+                }
+
                 @Override
                 public void partial(TemplateContext tc, String variable, String indent) {
                     throw new TemplateError("partials ({{> " + variable + "}}) are not supported: put everything in one template", tc);

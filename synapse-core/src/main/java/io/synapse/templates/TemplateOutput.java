@@ -128,7 +128,7 @@ final class TemplateOutput implements AutoCloseable {
             // the parts rendered so far are cached; forget them so that the next update renders all again
             rendered.replaceAll(m -> new HashMap<>());
             models.clear();
-            throw new IOException(settings.label() + ": cannot render " + Template.describe(settings.template().file(), e));
+            throw new IOException(settings.label() + ": cannot render " + settings.template().describe(e));
         }
         pending |= changed;
         if (!pending) {

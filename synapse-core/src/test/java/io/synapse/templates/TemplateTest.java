@@ -124,6 +124,35 @@ class TemplateTest {
     }
 
     @Test
+    void aLineWithASectionTagAndOtherTagsKeepsItsNewlineAndIndentation() {
+        List<Model.Service> s = services(sample(), Map.of("api", 3210, "web", 80));
+        // Mustache.java alone renders these as "api 3210empty web 80" and "api;empty;web;" without the indentation
+        assertThat(render(compile("{{#services}}{{name}} {{haproxy_port}}\n{{/services}}", Template.Escape.NONE), s))
+                .isEqualTo("api 3210\nempty \nweb 80\n");
+        assertThat(render(compile("x\n  {{#services}}{{name}};\n{{/services}}", Template.Escape.NONE), s))
+                .isEqualTo("x\n  api;\nempty;\nweb;\n");
+        assertThat(render(compile("{{#services}}\n{{#backends}}\n{{address}}\n{{/backends}}{{name}}\n{{/services}}", Template.Escape.NONE), s))
+                .isEqualTo("10.0.0.1:8080\n10.0.0.2:8080\n[::1]:8081\napi\nempty\n10.0.1.1:80\nweb\n");
+        // standalone tags still take their line with them, with other delimiters too
+        assertThat(render(compile("{{=<% %>=}}\n<%#services%>\n  <%name%>\n<%/services%>\nend\n", Template.Escape.NONE), s))
+                .isEqualTo("\n  api\n  empty\n  web\nend\n");
+        assertThat(render(compile("{{=<% %>=}}<%#services%><%name%>\n<%/services%>", Template.Escape.NONE), s))
+                .isEqualTo("api\nempty\nweb\n");
+    }
+
+    @Test
+    void aCommentAloneOnItsLineTakesTheLineWithItAndLineNumbersStayTheUsers() {
+        List<Model.Service> s = services(sample(), Map.of());
+        String t = "{{! upstreams for nginx }}\n# head\n  {{! one per service }}\n{{#services}}\n{{name}}{{! not alone }}\n{{/services}}\n";
+        assertThat(render(compile(t, Template.Escape.NONE), s)).isEqualTo("# head\napi\nempty\nweb\n");
+        assertThat(problems("{{! a }}\n{{! b\n c }}\n\n  {{! d }}\n{{#services}}\n{{nmae}}\n{{/services}}\n{{oops}}"))
+                .containsExactly("t.mustache:7: unknown name \"nmae\" (did you mean \"name\"?)",
+                        "t.mustache:9: unknown name \"oops\"; known here: services");
+        assertThat(problems("{{! a }}\n{{#services}}\nx\n")).containsExactly("t.mustache:2: failed to close 'services' tag");
+        assertThat(problems("x\0y")).containsExactly("t.mustache:1: a NUL character");
+    }
+
+    @Test
     void unknownNamesAreReportedWithFileAndLine() {
         assertThat(problems("a\n{{#servces}}\n{{/servces}}\n")).containsExactly(
                 "t.mustache:2: unknown section \"servces\" (did you mean \"services\"?)");
@@ -170,7 +199,7 @@ class TemplateTest {
         List<Object> scopes = new java.util.ArrayList<>(List.of(new Model.Root(List.of())));
         assertThatThrownBy(() -> binding.get(scopes))
                 .isInstanceOf(Template.TemplateError.class)
-                .satisfies(e -> assertThat(Template.describe("t.mustache", (Template.TemplateError) e))
+                .satisfies(e -> assertThat(Template.describe("t.mustache", MustacheSource.of(""), (Template.TemplateError) e))
                         .isEqualTo("t.mustache:7: unknown name \"nope\""));
     }
 }
