@@ -134,16 +134,21 @@ final class Model {
     }
 
     /** One backend of a service. */
-    record Item(Backend backend, String service, boolean backup, Labels labels, List<Label> labelList, boolean first, boolean last)
-            implements Scope {
+    record Item(Backend backend, String address, String service, boolean backup, Labels labels, List<Label> labelList,
+            boolean first, boolean last) implements Scope {
+        private static final Labels NO_LABELS = new Labels(Map.of());
+
         static Item of(Backend b, String service, boolean first, boolean last) {
+            if (b.labels().isEmpty()) {
+                return new Item(b, b.address(), service, isBackup(b.haproxyServerOptions()), NO_LABELS, List.of(), first, last);
+            }
             List<Label> list = new ArrayList<>(b.labels().size());
             int i = 0;
             for (Map.Entry<String, String> e : new java.util.TreeMap<>(b.labels()).entrySet()) {
                 list.add(new Label(e.getKey(), e.getValue(), i == 0, i == b.labels().size() - 1));
                 i++;
             }
-            return new Item(b, service, isBackup(b.haproxyServerOptions()), new Labels(b.labels()),
+            return new Item(b, b.address(), service, isBackup(b.haproxyServerOptions()), new Labels(b.labels()),
                     Collections.unmodifiableList(list), first, last);
         }
 
@@ -152,7 +157,7 @@ final class Model {
             return switch (field) {
                 case "host" -> backend.host();
                 case "port" -> backend.port();
-                case "address" -> backend.address();
+                case "address" -> address;
                 case "name" -> backend.name();
                 case "service" -> service;
                 case "weight" -> backend.weight();

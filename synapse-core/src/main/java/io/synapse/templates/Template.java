@@ -84,6 +84,15 @@ final class Template {
         return file;
     }
 
+    /** The same template rendered whole on every update (no per-service caching): for comparisons. */
+    static Template wholeOnly(Template t) {
+        List<Part> parts = new ArrayList<>();
+        for (Part p : t.parts) {
+            parts.add(p instanceof PerService ps ? new Whole(ps.code()) : p);
+        }
+        return new Template(t.file, t.source, parts);
+    }
+
     List<Part> parts() {
         return parts;
     }
