@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The template model: the names a template can use, once as static types (to check a template
- * before anything is rendered) and once as the runtime values. {@link ModelTest} keeps the two
+ * before anything is rendered) and once as the runtime values. ModelTest keeps the two
  * in step.
  *
  * <pre>

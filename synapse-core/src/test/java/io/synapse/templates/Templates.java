@@ -33,11 +33,10 @@ final class Templates {
 
     /** Renders every part from scratch. */
     static String render(Template t, List<Model.Service> services) {
-        StringBuilder out = new StringBuilder();
         List<Object> scopes = new ArrayList<>();
         scopes.add(new Model.Root(services));
+        Template.StringBuilderWriter w = new Template.StringBuilderWriter(1 << 16);
         for (Template.Part p : t.parts()) {
-            Template.StringBuilderWriter w = new Template.StringBuilderWriter(256);
             if (p instanceof Template.Whole whole) {
                 whole.code().execute(w, scopes);
             } else {
@@ -47,9 +46,8 @@ final class Templates {
                 }
                 w.write(ps.tail());
             }
-            out.append(w);
         }
-        return out.toString();
+        return w.toString();
     }
 
     /** Service models as the generator builds them, from name -> backends in order. */
