@@ -16,9 +16,10 @@ import java.util.Set;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Installs a generated config the safe way: the content is written (atomically) to a candidate
- * file beside the target, given the target's mode, checked by the consumer's own command, and only
- * then renamed over the target. What is installed is exactly what was checked; a rejected
+ * Installs a generated config the safe way: the content is written to a candidate file beside the
+ * target (with the target's mode, fsynced), checked by the consumer's own command, and only then
+ * renamed over the target (then the directory is fsynced): a reader sees the old or the new file,
+ * never a part. What is installed is exactly what was checked; a rejected
  * candidate leaves the target untouched (and stays on disk for inspection).
  */
 public final class CandidateFiles {
@@ -59,13 +60,27 @@ public final class CandidateFiles {
         requireNonNull(target, "target is null");
         requireNonNull(candidate, "candidate is null");
         requireNonNull(content, "content is null");
-        AtomicFiles.write(candidate, content);
-        if (mode != null) {
-            try {
-                Files.setPosixFilePermissions(candidate, mode);
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: the mode cannot be set
+        // Only the check reads the candidate, so it is written in place (no temporary file and
+        // rename of its own); the rename over the target below is what makes the install atomic.
+        Files.createDirectories(candidate.toAbsolutePath().getParent());
+        try (FileChannel ch = FileChannel.open(candidate, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (mode != null) {
+                try {
+                    Files.setPosixFilePermissions(candidate, mode);
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: the mode cannot be set
+                }
             }
+            ByteBuffer[] buffers = content.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new);
+            long remaining = 0;
+            for (ByteBuffer b : buffers) {
+                remaining += b.remaining();
+            }
+            while (remaining > 0) {
+                remaining -= ch.write(buffers);
+            }
+            ch.force(true);
         }
         if (checkCommand != null) {
             Commands.Result r = Commands.run(checkCommand.replace("%{path}", candidate.toString()), checkTimeout);

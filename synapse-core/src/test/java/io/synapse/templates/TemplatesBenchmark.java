@@ -64,19 +64,7 @@ public final class TemplatesBenchmark {
         long[] oneUncachedCpu = new long[rounds];
         long[] oneUncached = oneServiceChanges(uncached, current, rounds, services, oneUncachedCpu);
 
-        // rendering alone (all services, no bytes, no write) and the atomic write alone
-        List<Model.Service> models = Templates.services(current, Map.of());
-        long[] render = new long[rounds];
-        long[] renderCpu = new long[rounds];
-        for (int r = -5; r < rounds; r++) {
-            long c0 = CPU.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            Templates.render(template, models);
-            if (r >= 0) {
-                render[r] = System.nanoTime() - t0;
-                renderCpu[r] = CPU.getCurrentThreadCpuTime() - c0;
-            }
-        }
+        // the floor: an atomic write (temp file, fsync, rename) of the same bytes
         byte[] content = Files.readAllBytes(dir.resolve("upstreams.conf"));
         long[] writeOnly = new long[rounds];
         for (int r = 0; r < rounds; r++) {
@@ -88,7 +76,6 @@ public final class TemplatesBenchmark {
         System.out.printf("  (wall time: median / p90; CPU time of the updating thread: median)%n");
         System.out.printf("  full render + write:            %s / %s, cpu %s (n=%d after 5 warm-up)%n", ms(full, 50), ms(full, 90),
                 ms(fullCpu, 50), rounds);
-        System.out.printf("  full render only:               %s / %s, cpu %s%n", ms(render, 50), ms(render, 90), ms(renderCpu, 50));
         System.out.printf("  one-service change (cached):    %s / %s, cpu %s (n=%d)%n", ms(one, 50), ms(one, 90), ms(oneCpu, 50), one.length);
         System.out.printf("  one-service change (no cache):  %s / %s, cpu %s (n=%d)%n", ms(oneUncached, 50), ms(oneUncached, 90),
                 ms(oneUncachedCpu, 50), oneUncached.length);
