@@ -157,8 +157,9 @@ public final class ConfigLoader {
         Map<String, ConfigGenerator> generators = new LinkedHashMap<>();
         for (String name : generatorNames) {
             JsonNode global = top.get(name);
-            if (!global.isObject()) {
-                problems.add(name, "expected an object, got " + JsonFields.describe(global));
+            GeneratorFactory factory = plugins.generators().get(name);
+            if (factory.sectionIsList() ? !global.isArray() : !global.isObject()) {
+                problems.add(name, "expected " + (factory.sectionIsList() ? "a list" : "an object") + ", got " + JsonFields.describe(global));
                 continue;
             }
             Map<String, JsonNode> sections = new LinkedHashMap<>();
@@ -166,8 +167,7 @@ public final class ConfigLoader {
                 JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
                 sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
             }
-            GeneratorFactory factory = plugins.generators().get(name);
-            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections), problems);
+            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir, serviceNodes), problems);
             if (generator != null) {
                 generators.put(name, generator);
             }
