@@ -167,7 +167,7 @@ public final class ConfigLoader {
                 JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
                 sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
             }
-            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir, serviceNodes), problems);
+            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir), problems);
             if (generator != null) {
                 generators.put(name, generator);
             }

@@ -18,20 +18,15 @@ import static java.util.Objects.requireNonNull;
  *     generator (a missing section is an empty object)
  * @param configDirectory the directory of the config file, against which a generator resolves
  *     relative paths it reads (templates, ...); {@code null} when the config was not read from a file
- * @param serviceDefinitions for every configured service, in config order, its whole definition
- *     (after {@code ${VAR}} substitution), for generators that read other sections (the
- *     {@code templates} generator reads {@code haproxy.port}); read only, never validate them
  */
-public record GeneratorContext(JsonNode globalConfig, Map<String, JsonNode> serviceConfigs, Path configDirectory,
-        Map<String, JsonNode> serviceDefinitions) {
+public record GeneratorContext(JsonNode globalConfig, Map<String, JsonNode> serviceConfigs, Path configDirectory) {
     public GeneratorContext {
         requireNonNull(globalConfig, "globalConfig is null");
         serviceConfigs = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(serviceConfigs, "serviceConfigs is null")));
-        serviceDefinitions = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(serviceDefinitions, "serviceDefinitions is null")));
     }
 
-    /** A context without a config directory or service definitions (tests, generators that need neither). */
+    /** A context without a config directory (tests, generators that read no files). */
     public GeneratorContext(JsonNode globalConfig, Map<String, JsonNode> serviceConfigs) {
-        this(globalConfig, serviceConfigs, null, Map.of());
+        this(globalConfig, serviceConfigs, null);
     }
 }

@@ -1,5 +1,6 @@
 package io.synapse.templates;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.MustacheException;
 import io.synapse.output.CandidateFiles;
 import io.synapse.output.RateLimitedCommand;
@@ -155,6 +156,21 @@ final class TemplateOutput implements AutoCloseable {
         }
     }
 
+    /**
+     * The service's {@code haproxy.port} (from the file, a catalog or the registry, as the haproxy
+     * generator sees it), or null. Read only: the haproxy generator validates it.
+     */
+    static Integer haproxyPort(ServiceView view) {
+        JsonNode port = view.section("haproxy").path("port");
+        long p = -1;
+        if (port.isIntegralNumber() && port.canConvertToInt()) {
+            p = port.asInt();
+        } else if (port.isTextual() && port.asText().matches("[0-9]{1,5}")) {
+            p = Integer.parseInt(port.asText());
+        }
+        return p >= 1 && p <= 65535 ? (int) p : null;
+    }
+
     /** The models of the services this output renders, rebuilt only for those that changed. */
     private List<Model.Service> models(GeneratorState state) {
         List<ServiceView> views = new ArrayList<>(state.services().size());
@@ -170,7 +186,7 @@ final class TemplateOutput implements AutoCloseable {
             boolean last = i == views.size() - 1;
             Model.Service model = models.get(view.name());
             if (model == null || state.changed().contains(view.name())) {
-                model = Model.Service.of(view.name(), settings.haproxyPorts().get(view.name()), view.backends(), first, last);
+                model = Model.Service.of(view.name(), haproxyPort(view), view.backends(), first, last);
             } else {
                 model = model.at(first, last);
             }

@@ -17,7 +17,6 @@ import java.util.Set;
  * @param reloadCommand a shell command run after the destination changed, or null
  * @param restartInterval the least time between two reloads
  * @param fileMode the destination's permissions
- * @param haproxyPorts {@code services.NAME.haproxy.port} of the configured services that have one
  */
 record TemplateSettings(
         String label,
@@ -27,8 +26,7 @@ record TemplateSettings(
         String checkCommand,
         String reloadCommand,
         Duration restartInterval,
-        Set<PosixFilePermission> fileMode,
-        java.util.Map<String, Integer> haproxyPorts) {
+        Set<PosixFilePermission> fileMode) {
 
     static final List<String> KEYS = List.of("source", "destination", "services", "check_command", "reload_command",
             "restart_interval", "file_mode", "escape");

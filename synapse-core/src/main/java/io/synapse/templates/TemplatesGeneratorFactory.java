@@ -21,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,12 +57,11 @@ public final class TemplatesGeneratorFactory implements GeneratorFactory {
         if (list.isEmpty()) {
             problems.add("templates", "expected at least one template");
         }
-        Map<String, Integer> ports = haproxyPorts(context.serviceDefinitions());
         List<TemplateSettings> settings = new ArrayList<>();
         Map<Path, Integer> destinations = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String label = "templates[" + i + "]";
-            TemplateSettings s = entry(label, list.get(i), context, ports, problems.at(label));
+            TemplateSettings s = entry(label, list.get(i), context, problems.at(label));
             if (s == null) {
                 continue;
             }
@@ -90,8 +88,7 @@ public final class TemplatesGeneratorFactory implements GeneratorFactory {
         }
     }
 
-    private static TemplateSettings entry(String label, JsonNode node, GeneratorContext context, Map<String, Integer> ports,
-            ConfigProblems problems) {
+    private static TemplateSettings entry(String label, JsonNode node, GeneratorContext context, ConfigProblems problems) {
         int before = problems.size();
         if (!node.isObject()) {
             problems.add("", "expected an object {source, destination, ...}, got " + JsonFields.describe(node));
@@ -131,14 +128,8 @@ public final class TemplatesGeneratorFactory implements GeneratorFactory {
             problems.add("destination", "expected a file path, got " + RegistryValues.quote(destination));
             return null;
         }
-        Map<String, Integer> used = new LinkedHashMap<>();
-        ports.forEach((service, port) -> {
-            if (services == null || services.contains(service)) {
-                used.put(service, port);
-            }
-        });
         return new TemplateSettings(label, template, dest, services, check, reload,
-                Duration.ofNanos((long) (interval * 1e9)), mode, Map.copyOf(used));
+                Duration.ofNanos((long) (interval * 1e9)), mode);
     }
 
     private static Template compile(Path file, Template.Escape escape, ConfigProblems problems) {
@@ -200,22 +191,5 @@ public final class TemplatesGeneratorFactory implements GeneratorFactory {
             rwx.append((d & 4) != 0 ? 'r' : '-').append((d & 2) != 0 ? 'w' : '-').append((d & 1) != 0 ? 'x' : '-');
         }
         return PosixFilePermissions.fromString(rwx.toString());
-    }
-
-    /** {@code services.NAME.haproxy.port} of every service that has one (read only: the haproxy generator validates it). */
-    private static Map<String, Integer> haproxyPorts(Map<String, JsonNode> definitions) {
-        Map<String, Integer> out = new HashMap<>();
-        definitions.forEach((service, def) -> {
-            JsonNode port = def == null ? null : def.path("haproxy").path("port");
-            if (port != null && port.canConvertToInt() && port.isIntegralNumber() && port.asInt() >= 1 && port.asInt() <= 65535) {
-                out.put(service, port.asInt());
-            } else if (port != null && port.isTextual() && port.asText().matches("[0-9]{1,5}")) {
-                int p = Integer.parseInt(port.asText());
-                if (p >= 1 && p <= 65535) {
-                    out.put(service, p);
-                }
-            }
-        });
-        return out;
     }
 }

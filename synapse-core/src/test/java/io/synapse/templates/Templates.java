@@ -1,5 +1,6 @@
 package io.synapse.templates;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.synapse.spi.Backend;
 import io.synapse.spi.GeneratorState;
 import io.synapse.spi.ServiceView;
@@ -64,6 +65,14 @@ final class Templates {
     /** A generator state with every service changed. */
     static GeneratorState state(Map<String, List<Backend>> backends) {
         return state(backends, backends.keySet());
+    }
+
+    /** Every service changed; {@code haproxy} holds some services' haproxy sections. */
+    static GeneratorState state(Map<String, List<Backend>> backends, Map<String, JsonNode> haproxy) {
+        Map<String, ServiceView> views = new LinkedHashMap<>();
+        backends.forEach((name, list) -> views.put(name, new ServiceView(name, list, JsonNodeFactory.instance.objectNode(),
+                haproxy.containsKey(name) ? Map.of("haproxy", haproxy.get(name)) : Map.of())));
+        return new GeneratorState(views, backends.keySet());
     }
 
     static GeneratorState state(Map<String, List<Backend>> backends, Set<String> changed) {

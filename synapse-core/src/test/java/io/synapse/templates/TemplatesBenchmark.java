@@ -93,7 +93,7 @@ public final class TemplatesBenchmark {
 
     private static TemplateOutput output(Template template, Path destination) {
         return new TemplateOutput(new TemplateSettings("bench", template, destination, null, null, null, Duration.ofSeconds(2),
-                PosixFilePermissions.fromString("rw-r--r--"), Map.of()));
+                PosixFilePermissions.fromString("rw-r--r--")));
     }
 
     /** Replaces one backend of one service per round; returns the update times. */

@@ -49,7 +49,6 @@ class TemplatesConfigTest {
         assertThat(s.label()).isEqualTo("templates[0]");
         assertThat(s.template().file()).isEqualTo(dir.resolve("tpl/up.mustache").toString());
         assertThat(s.services()).containsExactly("web", "api");
-        assertThat(s.haproxyPorts()).isEqualTo(java.util.Map.of("api", 3600));
         assertThat(s.restartInterval()).isEqualTo(java.time.Duration.ofMillis(500));
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(s.fileMode())).isEqualTo("rw-r-----");
         assertThat(s.candidate()).isEqualTo(dir.resolve("out/up.conf.candidate"));

@@ -32,12 +32,8 @@ class TemplatesGeneratorTest {
     @TempDir
     Path dir;
 
+    /** A generator for services api, web and db from the given entries. */
     private TemplatesGenerator generator(ObjectNode... entries) throws Exception {
-        return generator(Map.of(), entries);
-    }
-
-    /** A generator for services api and web (plus {@code definitions}) from the given entries. */
-    private TemplatesGenerator generator(Map<String, JsonNode> definitions, ObjectNode... entries) throws Exception {
         if (!Files.exists(dir.resolve("up.mustache"))) {
             Files.writeString(dir.resolve("up.mustache"), TemplateTest.UPSTREAMS);
         }
@@ -46,13 +42,12 @@ class TemplatesGeneratorTest {
             list.add(e);
         }
         Map<String, JsonNode> sections = new LinkedHashMap<>();
-        for (String s : List.of("api", "web")) {
+        for (String s : List.of("api", "web", "db")) {
             sections.put(s, JsonNodeFactory.instance.objectNode());
         }
-        definitions.keySet().forEach(s -> sections.put(s, JsonNodeFactory.instance.objectNode()));
         ConfigProblems problems = new ConfigProblems();
         TemplatesGenerator g = (TemplatesGenerator) new TemplatesGeneratorFactory()
-                .create(new GeneratorContext(list, sections, dir, definitions), problems);
+                .create(new GeneratorContext(list, sections, dir), problems);
         assertThat(problems.messages()).isEmpty();
         return g;
     }
@@ -108,10 +103,11 @@ class TemplatesGeneratorTest {
         Files.writeString(dir.resolve("ports.mustache"), "{{#services}}{{name}} {{haproxy_port}}\n{{/services}}");
         ObjectNode e = json("{'source': 'ports.mustache', 'file_mode': '600', 'services': ['web', 'db']}");
         e.put("destination", dir.resolve("ports.txt").toString());
-        TemplatesGenerator g = generator(Map.of("db", json("{'haproxy': {'port': '3306'}}"), "web", json("{'haproxy': {'port': 8080}}")), e);
+        TemplatesGenerator g = generator(e);
         Map<String, List<Backend>> m = new LinkedHashMap<>(backends("10.0.0.1"));
         m.put("db", List.of());
-        g.update(state(m));
+        // the port is read from each service's haproxy section as the engine hands it over (file, catalog or registry)
+        g.update(Templates.state(m, Map.of("db", json("{'port': '3306'}"), "web", json("{'port': 8080}"))));
         // engine order (api, web, db), filtered
         assertThat(Files.readString(dir.resolve("ports.txt"))).isEqualTo("web 8080\ndb 3306\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ports.txt")))).isEqualTo("rw-------");
@@ -204,9 +200,7 @@ class TemplatesGeneratorTest {
         }
         ObjectNode sd = json("{'source': 'sd.mustache'}");
         sd.put("destination", dir.resolve("sd.json").toString());
-        Map<String, JsonNode> defs = new LinkedHashMap<>();
-        names.forEach(n -> defs.put(n, json("{}")));
-        TemplatesGenerator incremental = generator(defs, entry("up.conf"), sd);
+        TemplatesGenerator incremental = generator(entry("up.conf"), sd);
         incremental.update(state(current));
         Template upstreams = Templates.compile(TemplateTest.UPSTREAMS, Template.Escape.NONE);
         Template fileSd = Templates.compile(Files.readString(dir.resolve("sd.mustache")), Template.Escape.JSON);
