@@ -216,8 +216,7 @@ final class DockerHost {
         }
         DefaultDockerClientConfig config = new DefaultDockerClientConfig.Builder()
                 .withDockerHost(endpoint.uri().toString())
-                .withDockerTlsVerify(ssl != null)
-                .build();
+                .build(); // TLS is the transport's (sslConfig above)
         return DockerClientImpl.getInstance(config, http.build());
     }
 
@@ -575,6 +574,7 @@ final class DockerHost {
         }
         String line = message == null ? t.toString() : message;
         int nl = line.indexOf('\n');
-        return (nl < 0 ? line : line.substring(0, nl)).strip();
+        line = (nl < 0 ? line : line.substring(0, nl)).strip();
+        return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
     }
 }

@@ -118,6 +118,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
         List<Backend> backends;
         boolean report;
         String failure;
+        List<String[]> rejected = new ArrayList<>();
         synchronized (this) {
             states.put(hostState.endpoint(), hostState);
             failure = failures();
@@ -125,7 +126,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
             boolean anyRead = states.values().stream().anyMatch(s -> s.containers() != null);
             backends = null;
             if (allTried && anyRead) {
-                List<Backend> next = compute();
+                List<Backend> next = compute(rejected);
                 boolean recovered = reportedFailure != null && failure == null;
                 if (!next.equals(published) || recovered) {
                     published = next;
@@ -136,6 +137,9 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
             // takes as the end of an episode) while an engine is still unreachable
             report = failure != null && (!failure.equals(reportedFailure) || backends != null);
             reportedFailure = failure;
+        }
+        for (String[] r : rejected) {
+            listener.onRejected(r[0], r[1]);
         }
         if (backends != null) {
             listener.onBackends(backends);
@@ -157,7 +161,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
         return failures.isEmpty() ? null : String.join("; ", failures);
     }
 
-    private List<Backend> compute() {
+    private List<Backend> compute(List<String[]> rejected) {
         Map<String, Backend> byIdentity = new LinkedHashMap<>();
         Set<String> skippedNow = new HashSet<>();
         for (Target t : targets) {
@@ -174,6 +178,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
                 } else if (warned.add(key)) {
                     LOG.warn("service {}: skipping container {} ({}) on {}: {}", service, c.name(), c.shortId(),
                             t.endpoint().uri(), reason);
+                    rejected.add(new String[] {"container " + c.name() + " (" + c.shortId() + ") on " + t.endpoint().uri(), reason});
                 }
             });
             for (Backend b : found) {

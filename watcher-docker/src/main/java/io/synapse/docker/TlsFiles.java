@@ -1,11 +1,16 @@
 package io.synapse.docker;
 
-import com.github.dockerjava.core.util.CertificateUtils;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -15,12 +20,15 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The client TLS context for a TCP Docker engine from PEM files ({@code tls: {ca, cert, key}}), read
- * with docker-java's own PEM support (Bouncy Castle: PKCS#8, PKCS#1 RSA and SEC1 EC keys). Problems
- * are {@link TlsException}s naming the key ({@code ca}, {@code cert}, {@code key}).
+ * The client TLS context for a TCP Docker engine from PEM files ({@code tls: {ca, cert, key}}):
+ * certificates read by the JDK, keys by Bouncy Castle's PEM parser (PKCS#8, PKCS#1 RSA and SEC1 EC),
+ * converted with the JDK's own key factories (no security provider is registered). Problems are
+ * {@link TlsException}s naming the key ({@code ca}, {@code cert}, {@code key}).
  */
 final class TlsFiles {
     private static final char[] KEYSTORE_PASSWORD = "docker".toCharArray();
@@ -76,16 +84,19 @@ final class TlsFiles {
     }
 
     private static List<Certificate> certificates(String field, String file, String pem) throws TlsException {
-        List<Certificate> certs;
-        try {
-            certs = CertificateUtils.loadCertificates(pem);
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new TlsException(field, file + ": not a valid PEM certificate (" + e.getMessage() + ")");
-        }
-        if (certs == null || certs.isEmpty()) {
+        if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
             throw new TlsException(field, file + ": no PEM certificate found");
         }
-        return certs;
+        try {
+            List<Certificate> certs = new ArrayList<>(CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
+            if (certs.isEmpty()) {
+                throw new TlsException(field, file + ": no PEM certificate found");
+            }
+            return certs;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new TlsException(field, file + ": not a valid PEM certificate (" + e.getMessage() + ")");
+        }
     }
 
     private static PrivateKey privateKey(String file, String pem) throws TlsException {
@@ -93,16 +104,20 @@ final class TlsFiles {
             throw new TlsException("key", file + ": encrypted keys are not supported; decrypt it with: "
                     + "openssl pkey -in KEY -out KEY.plain");
         }
-        PrivateKey key;
-        try {
-            key = CertificateUtils.loadPrivateKey(pem);
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+                if (o instanceof PEMKeyPair pair) {
+                    return converter.getKeyPair(pair).getPrivate();
+                }
+                if (o instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
             throw new TlsException("key", file + ": not a valid PEM private key (" + e.getMessage() + ")");
         }
-        if (key == null) {
-            throw new TlsException("key", file + ": no PEM private key found");
-        }
-        return key;
+        throw new TlsException("key", file + ": no PEM private key found");
     }
 
     private static String read(String field, String file) throws TlsException {

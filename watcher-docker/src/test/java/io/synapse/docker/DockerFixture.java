@@ -183,6 +183,15 @@ final class DockerFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        removeAll();
+        for (String n : networks) {
+            exec(List.of("docker", "network", "rm", n), 30);
+        }
+        networks.clear();
+    }
+
+    /** Removes every container this fixture started. */
+    void removeAll() {
         List<String> ids = new ArrayList<>(containers);
         // leftovers of this run too (a container whose id was lost to a failed assertion)
         Result listed = exec(List.of("docker", "ps", "-aq", "--no-trunc", "--filter", "label=" + label()), 30);
@@ -195,10 +204,6 @@ final class DockerFixture implements AutoCloseable {
             exec(cmd, 120);
         }
         containers.clear();
-        for (String n : networks) {
-            exec(List.of("docker", "network", "rm", n), 30);
-        }
-        networks.clear();
     }
 
     record Result(int code, String output) {}

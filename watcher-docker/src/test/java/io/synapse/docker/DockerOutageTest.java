@@ -1,6 +1,7 @@
 package io.synapse.docker;
 
 import ch.qos.logback.classic.Level;
+import io.synapse.testing.LogCapture;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.testing.FreePorts;
 import org.junit.jupiter.api.AfterAll;

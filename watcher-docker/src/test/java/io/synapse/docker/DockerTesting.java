@@ -58,10 +58,16 @@ final class DockerTesting {
     static final class Recorder implements WatcherListener {
         final List<List<Backend>> snapshots = new CopyOnWriteArrayList<>();
         final List<String> failures = new CopyOnWriteArrayList<>();
+        final List<String> rejected = new CopyOnWriteArrayList<>();
 
         @Override
         public void onBackends(List<Backend> backends) {
             snapshots.add(backends);
+        }
+
+        @Override
+        public void onRejected(String registration, String reason) {
+            rejected.add(registration + ": " + reason);
         }
 
         @Override
