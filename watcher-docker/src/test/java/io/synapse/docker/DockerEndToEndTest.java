@@ -21,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import static io.synapse.testing.TestConfigs.json;
@@ -51,14 +53,25 @@ class DockerEndToEndTest {
         docker.close();
     }
 
+    /**
+     * Stops the HAProxy processes this test started (their command lines name the test's directory),
+     * including one a reload still in flight at close may have started, before the directory goes.
+     */
     @AfterEach
     void stopHaproxy() throws Exception {
-        Path pid = dir.resolve("haproxy.pid");
-        if (Files.exists(pid)) {
-            for (String p : Files.readAllLines(pid)) {
-                if (!p.isBlank()) {
-                    ProcessHandle.of(Long.parseLong(p.trim())).ifPresent(ProcessHandle::destroy);
-                }
+        String mine = dir.toString();
+        for (int round = 0; round < 3; round++) {
+            List<ProcessHandle> running = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().commandLine().map(c -> c.contains("haproxy") && c.contains(mine)).orElse(false))
+                    .toList();
+            if (running.isEmpty()) {
+                return;
+            }
+            for (ProcessHandle p : running) {
+                p.destroy();
+            }
+            for (ProcessHandle p : running) {
+                p.onExit().get(10, TimeUnit.SECONDS);
             }
         }
     }

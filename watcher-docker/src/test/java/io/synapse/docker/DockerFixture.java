@@ -67,8 +67,8 @@ final class DockerFixture implements AutoCloseable {
     /** {@code docker import} of busybox and its applet links as {@code tag}, with one Dockerfile {@code change}. */
     static void importImage(String tag, String change) {
         Path busybox = Path.of("/bin/busybox");
-        if (!Files.isExecutable(busybox)) {
-            throw new AssertionError("/bin/busybox is required to build the test image; install it with: "
+        if (!Files.isExecutable(busybox) || !exec(List.of("ldd", busybox.toString()), 30).output().contains("not a dynamic executable")) {
+            throw new AssertionError("a static /bin/busybox is required to build the test image (an image without libc); install it with: "
                     + "apt-get install -y busybox-static (Debian/Ubuntu), or run bin/test which installs it");
         }
         try {
