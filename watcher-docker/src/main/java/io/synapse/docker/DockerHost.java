@@ -46,8 +46,11 @@ import static java.util.Objects.requireNonNull;
  * updates one container: {@code die}, {@code stop}, {@code pause}, {@code destroy} and a health
  * status other than healthy remove it without an API call; {@code start}, {@code unpause} and {@code
  * health_status: healthy} inspect that one container (one API call), and so do {@code rename} and
- * network {@code connect}/{@code disconnect} of an eligible container. A full list every {@code check_interval} seconds is the safety net;
- * a broken stream is re-opened at once, followed by a full list.
+ * network {@code connect}/{@code disconnect} of an eligible container. A full list every {@code
+ * check_interval} seconds is the safety net; a broken stream is re-opened at once, followed by a full
+ * list. The engine updates its container list a moment after it sends an event, so for 10 s after an
+ * event decided a container's state, a full list's word on that container is ignored (a stopped
+ * container cannot come back, nor an unpaused one go, through a list taken in between).
  *
  * <p>While the engine is unreachable, subscribers get the last good containers with the failure
  * message, and the connection is retried with jittered exponential backoff (100 ms to 5 s).
@@ -66,6 +69,9 @@ final class DockerHost {
     /** Container and network events that can change which containers are eligible, or their addresses. */
     static final List<String> EVENTS = List.of("start", "die", "stop", "pause", "unpause", "health_status", "destroy",
             "rename", "connect", "disconnect");
+    private static final long QUICK_STREAM_END_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long an event's word on a container outranks the engine's container list. */
+    private static final long EVENT_GUARD_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final List<String> RUNNING = List.of("running");
     private static final List<String> HEALTHY_OR_NONE = List.of("healthy", "none");
 
@@ -102,6 +108,11 @@ final class DockerHost {
     private int failures;
     private long generation;
     private EventStream stream;
+    private long streamOpenedAt;
+    private int quickStreamEnds;
+    private final Map<String, String> imageNames = new HashMap<>();
+    /** When an event last decided each container's state: see {@link #readAll}. */
+    private final Map<String, Long> decidedByEvent = new HashMap<>();
     private ScheduledFuture<?> retry;
     private ScheduledFuture<?> poll;
     private double pollSeconds = Double.NaN;
@@ -192,6 +203,7 @@ final class DockerHost {
                 requests = client(endpoint, ssl, RESPONSE_TIMEOUT);
                 events = client(endpoint, ssl, null);
             }
+            decidedByEvent.clear(); // a new stream: the full read below is the truth
             apiCalls.incrementAndGet();
             Info info = requests.infoCmd().exec();
             openStream(since(info.getSystemTime()));
@@ -242,26 +254,51 @@ final class DockerHost {
                 .withStatusFilter(RUNNING)
                 .withFilter("health", HEALTHY_OR_NONE)
                 .exec();
+        long now = System.nanoTime();
+        decidedByEvent.values().removeIf(at -> now - at >= EVENT_GUARD_NANOS);
         Map<String, ContainerInfo> next = new LinkedHashMap<>();
         for (Container c : list) {
             if (c.getId() == null) {
                 continue;
             }
+            if (decidedByEvent.containsKey(c.getId())) {
+                continue; // decided below
+            }
             ContainerInfo info = ContainerInfo.of(c);
             if (c.getImageId() != null && c.getImageId().equals(c.getImage())) {
                 // the list shows the image id once the container's tag moved to another image (a new
-                // version pulled): the container still runs what it was started as, so ask for that name
-                info = imageNameOf(info);
+                // version pulled): the container still runs what it was started as, so ask for that name once
+                String image = imageNames.get(c.getId());
+                if (image == null) {
+                    image = imageNameOf(c.getId());
+                    if (image != null) {
+                        imageNames.put(c.getId(), image);
+                    }
+                }
+                if (image != null) {
+                    info = new ContainerInfo(info.id(), info.name(), image, info.created(), info.labels(), info.ports(), info.networks());
+                }
             }
             next.put(c.getId(), info);
         }
+        // The engine updates its container list a moment after it sends an event ("die", "unpause", a health
+        // change...): a list taken in between shows the old state. For a container an event decided recently,
+        // the event's word stands.
+        if (containers != null) {
+            for (String id : decidedByEvent.keySet()) {
+                if (containers.containsKey(id)) {
+                    next.put(id, containers.get(id));
+                }
+            }
+        }
+        imageNames.keySet().retainAll(next.keySet());
         next = Map.copyOf(next);
         boolean first = containers == null;
         boolean recovered = failure != null;
         boolean changed = !next.equals(containers);
         if (!first && changed && why.equals("poll")) {
-            LOG.info("docker host {}: the periodic full read found changes the event stream did not deliver ({} -> {} containers)",
-                    endpoint, containers.size(), next.size());
+            LOG.info("docker host {}: the periodic full read changed the containers ({} -> {}): the event stream had not "
+                    + "delivered these changes (yet)", endpoint, containers.size(), next.size());
         }
         containers = next;
         failures = 0;
@@ -276,15 +313,14 @@ final class DockerHost {
         }
     }
 
-    private ContainerInfo imageNameOf(ContainerInfo listed) {
+    /** The image a container was started as, from its inspection; null when it is gone. */
+    private String imageNameOf(String id) {
         apiCalls.incrementAndGet();
         try {
-            InspectContainerResponse inspected = requests.inspectContainerCmd(listed.id()).exec();
-            String image = inspected.getConfig() == null ? null : inspected.getConfig().getImage();
-            return image == null ? listed : new ContainerInfo(listed.id(), listed.name(), image, listed.created(), listed.labels(),
-                    listed.ports(), listed.networks());
+            InspectContainerResponse inspected = requests.inspectContainerCmd(id).exec();
+            return inspected.getConfig() == null ? null : inspected.getConfig().getImage();
         } catch (NotFoundException e) {
-            return listed;
+            return null;
         }
     }
 
@@ -306,10 +342,12 @@ final class DockerHost {
         update(id, ContainerInfo.eligible(inspected) ? ContainerInfo.of(inspected) : null);
     }
 
+    /** An event decided the container's state: {@code info}, or not eligible ({@code null}). */
     private void update(String id, ContainerInfo info) {
         if (containers == null) {
             return; // the first full read is under way and will include it
         }
+        decidedByEvent.put(id, System.nanoTime());
         ContainerInfo before = containers.get(id);
         if (info == null ? before == null : info.equals(before)) {
             return;
@@ -339,6 +377,7 @@ final class DockerHost {
         apiCalls.incrementAndGet();
         cmd.exec(s);
         stream = s;
+        streamOpenedAt = System.nanoTime();
     }
 
     private void onEvent(long gen, Event event) {
@@ -398,6 +437,15 @@ final class DockerHost {
         generation++;
         stream = null;
         String why = error == null ? "was closed by the engine" : "broke: " + describe(error);
+        if (System.nanoTime() - streamOpenedAt < QUICK_STREAM_END_NANOS) {
+            // a stream that ends as soon as it is opened (a proxy that cuts it, say) must not make a tight loop
+            long delay = BACKOFF.delay(++quickStreamEnds).toMillis();
+            LOG.info("docker host {}: event stream {} right after it was opened; reconnecting in {} ms", endpoint, why, delay);
+            cancel(retry);
+            retry = executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        quickStreamEnds = 0;
         LOG.info("docker host {}: event stream {}; reconnecting and reading every container again", endpoint, why);
         connect();
     }

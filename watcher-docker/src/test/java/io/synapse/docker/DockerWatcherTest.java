@@ -49,7 +49,8 @@ class DockerWatcherTest {
     void startStopKillPauseAndRestart() {
         String service = "io.synapse.test.service=lifecycle";
         DockerTesting.Recorder r = new DockerTesting.Recorder();
-        try (ServiceWatcher w = watcher("web", discovery(", 'labels': ['" + docker.label() + "', '" + service + "']"), r)) {
+        // full reads every 50 ms race every event: the engine's list lags its events, and must not make the set flap
+        try (ServiceWatcher w = watcher("web", discovery(", 'labels': ['" + docker.label() + "', '" + service + "'], 'check_interval': 0.05"), r)) {
             String a = docker.runHttpd("-p", "127.0.0.1::80", "-l", service);
             String backendA = backend(a);
             w.start();
@@ -91,7 +92,7 @@ class DockerWatcherTest {
     void onlyHealthyContainersWhenTheyHaveAHealthCheck() {
         String service = "io.synapse.test.service=health";
         DockerTesting.Recorder r = new DockerTesting.Recorder();
-        try (ServiceWatcher w = watcher("web", discovery(", 'labels': ['" + docker.label() + "', '" + service + "']"), r)) {
+        try (ServiceWatcher w = watcher("web", discovery(", 'labels': ['" + docker.label() + "', '" + service + "'], 'check_interval': 0.05"), r)) {
             w.start();
             awaitLast(r, List::isEmpty);
             String plain = docker.runHttpd("-p", "127.0.0.1::80", "-l", service);
@@ -111,6 +112,7 @@ class DockerWatcherTest {
 
             docker.docker("exec", checked, "rm", "/tmp/healthy");
             awaitLast(r, l -> l.equals(List.of(backendPlain)));
+            assertThat(r.snapshots).extracting(List::size).containsExactly(0, 1, 2, 1);
         }
     }
 
