@@ -1,5 +1,12 @@
 package io.synapse.docker;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import io.synapse.testing.Binaries;
 
 import java.io.IOException;
@@ -9,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +45,7 @@ final class DockerFixture implements AutoCloseable {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final Set<String> containers = ConcurrentHashMap.newKeySet();
     private final List<String> networks = Collections.synchronizedList(new ArrayList<>());
+    private DockerClient client;
 
     /** Checks the engine and makes the test image once per JVM. */
     static DockerFixture start() {
@@ -106,41 +116,119 @@ final class DockerFixture implements AutoCloseable {
         return runHttpdFrom(IMAGE, options);
     }
 
-    /** As {@link #runHttpd}, from another tag of the test image. */
+    /**
+     * As {@link #runHttpd}, from another tag of the test image. Made through the engine's API (the
+     * {@code docker} CLI costs a process per call); the options are the CLI's: {@code -p
+     * 127.0.0.1::80[/udp]}, {@code -l k=v}, {@code --name}, {@code --network}, {@code --expose},
+     * {@code --health-cmd}, {@code --health-interval} (ms), {@code --health-retries}.
+     */
     String runHttpdFrom(String image, String... options) {
-        List<String> cmd = new ArrayList<>(List.of("docker", "run", "-d", "-l", label()));
-        cmd.addAll(List.of(options));
-        cmd.addAll(List.of(image, "sh", "-c", "hostname > /www/index.html && exec httpd -f -p 80 -h /www"));
-        return started(exec(cmd, 60));
-    }
-
-    /** {@code docker run -d} of an arbitrary command of the test image. */
-    String run(List<String> options, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("docker", "run", "-d", "-l", label()));
-        cmd.addAll(options);
-        cmd.add(IMAGE);
-        cmd.addAll(List.of(command));
-        return started(exec(cmd, 60));
-    }
-
-    /** {@code docker create} (not started). */
-    String create(String... options) {
-        List<String> cmd = new ArrayList<>(List.of("docker", "create", "-l", label()));
-        cmd.addAll(List.of(options));
-        cmd.addAll(List.of(IMAGE, "sh", "-c", "hostname > /www/index.html && exec httpd -f -p 80 -h /www"));
-        return started(exec(cmd, 60));
-    }
-
-    private String started(Result r) {
-        check(r);
-        String id = r.output().strip();
-        id = id.substring(id.lastIndexOf('\n') + 1).strip();
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(TEST_LABEL, run);
+        List<ExposedPort> exposed = new ArrayList<>();
+        List<PortBinding> bindings = new ArrayList<>();
+        HostConfig host = HostConfig.newHostConfig();
+        HealthCheck health = null;
+        String name = null;
+        for (int i = 0; i < options.length; i++) {
+            String o = options[i];
+            String v = options[++i];
+            switch (o) {
+                case "-p" -> {
+                    String[] parts = v.split(":");
+                    String[] portAndProto = parts[parts.length - 1].split("/");
+                    ExposedPort port = portAndProto.length > 1 && portAndProto[1].equals("udp")
+                            ? ExposedPort.udp(Integer.parseInt(portAndProto[0])) : ExposedPort.tcp(Integer.parseInt(portAndProto[0]));
+                    exposed.add(port);
+                    bindings.add(new PortBinding(Ports.Binding.bindIp(parts[0]), port));
+                }
+                case "-l" -> labels.put(v.substring(0, v.indexOf('=')), v.substring(v.indexOf('=') + 1));
+                case "--name" -> name = v;
+                case "--network" -> host.withNetworkMode(v);
+                case "--expose" -> exposed.add(ExposedPort.tcp(Integer.parseInt(v)));
+                case "--health-cmd" -> health = (health == null ? new HealthCheck() : health).withTest(List.of("CMD-SHELL", v));
+                case "--health-interval" -> health = (health == null ? new HealthCheck() : health)
+                        .withInterval(TimeUnit.MILLISECONDS.toNanos(Long.parseLong(v.replace("ms", ""))));
+                case "--health-retries" -> health = (health == null ? new HealthCheck() : health).withRetries(Integer.parseInt(v));
+                default -> throw new IllegalArgumentException("unsupported option " + o);
+            }
+        }
+        host.withPortBindings(bindings);
+        var cmd = client().createContainerCmd(image).withLabels(labels).withExposedPorts(exposed).withHostConfig(host)
+                .withCmd("sh", "-c", "hostname > /www/index.html && exec httpd -f -p 80 -h /www");
+        if (health != null) {
+            cmd.withHealthcheck(health);
+        }
+        if (name != null) {
+            cmd.withName(name);
+        }
+        String id = cmd.exec().getId();
         containers.add(id);
+        client().startContainerCmd(id).exec();
         return id;
     }
 
-    /** Runs {@code docker args...} and returns its standard output; fails when it fails. */
+    private synchronized DockerClient client() {
+        if (client == null) {
+            client = DockerHost.client(Endpoint.unix(SOCKET), null, DockerHost.RESPONSE_TIMEOUT);
+        }
+        return client;
+    }
+
+    private InspectContainerResponse inspect(String id) {
+        return client().inspectContainerCmd(id).exec();
+    }
+
+    /**
+     * Runs {@code docker args...} and returns its standard output; fails when it fails. The frequent
+     * container verbs (stop, start, kill, pause, unpause, exec) go through the engine's API instead.
+     */
     String docker(String... args) {
+        switch (args[0]) {
+            case "stop" -> {
+                var stop = client().stopContainerCmd(args[args.length - 1]);
+                if (args.length == 4 && args[1].equals("-t")) {
+                    stop.withTimeout(Integer.parseInt(args[2]));
+                }
+                stop.exec();
+                return "";
+            }
+            case "start" -> {
+                client().startContainerCmd(args[1]).exec();
+                return "";
+            }
+            case "kill" -> {
+                client().killContainerCmd(args[1]).exec();
+                return "";
+            }
+            case "pause" -> {
+                client().pauseContainerCmd(args[1]).exec();
+                return "";
+            }
+            case "unpause" -> {
+                client().unpauseContainerCmd(args[1]).exec();
+                return "";
+            }
+            case "exec" -> {
+                String execId = client().execCreateCmd(args[1]).withAttachStdout(true).withAttachStderr(true)
+                        .withCmd(java.util.Arrays.copyOfRange(args, 2, args.length)).exec().getId();
+                try {
+                    client().execStartCmd(execId).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>()).awaitCompletion();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+                var done = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                        .until(() -> client().inspectExecCmd(execId).exec(), r -> !Boolean.TRUE.equals(r.isRunning()));
+                if (done.getExitCodeLong() == null || done.getExitCodeLong() != 0) {
+                    throw new AssertionError("docker " + String.join(" ", args) + " exited with " + done.getExitCodeLong());
+                }
+                return "";
+            }
+            default -> {
+                // the CLI for the rest
+            }
+        }
         List<String> cmd = new ArrayList<>(List.of("docker"));
         cmd.addAll(List.of(args));
         return check(exec(cmd, 60)).output().strip();
@@ -148,24 +236,20 @@ final class DockerFixture implements AutoCloseable {
 
     /** The host port published for the container's port 80 on 127.0.0.1. */
     int publishedPort(String id) {
-        String out = docker("port", id, "80/tcp");
-        String first = out.lines().findFirst().orElseThrow();
-        return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1).strip());
+        return Integer.parseInt(inspect(id).getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(80))[0].getHostPortSpec());
     }
 
     /** {@code name@127.0.0.1:port}: the backend the watcher makes of a container publishing port 80 on the local engine. */
     String backend(String id) {
-        String out = docker("inspect", "--format", "{{.Name}} {{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostPort}}", id);
-        String[] parts = out.split(" ");
-        return parts[0].replaceFirst("^/", "") + "@127.0.0.1:" + parts[1];
+        return name(id) + "@127.0.0.1:" + publishedPort(id);
     }
 
     String name(String id) {
-        return docker("inspect", "--format", "{{.Name}}", id).replaceFirst("^/", "");
+        return inspect(id).getName().replaceFirst("^/", "");
     }
 
     String ip(String id, String network) {
-        return docker("inspect", "--format", "{{(index .NetworkSettings.Networks \"" + network + "\").IPAddress}}", id);
+        return inspect(id).getNetworkSettings().getNetworks().get(network).getIpAddress();
     }
 
     /** Creates a labelled bridge network, removed by {@link #close()}. */
@@ -188,6 +272,16 @@ final class DockerFixture implements AutoCloseable {
             exec(List.of("docker", "network", "rm", n), 30);
         }
         networks.clear();
+        synchronized (this) {
+            if (client != null) {
+                try {
+                    client.close();
+                } catch (IOException e) {
+                    // closing
+                }
+                client = null;
+            }
+        }
     }
 
     /** Removes every container this fixture started. */
