@@ -95,7 +95,7 @@ class DockerEndToEndTest {
         Synapse synapse = Synapse.fromFile(TestConfigs.write(dir, config), Plugins.fromClasspath());
         try {
             synapse.start();
-            assertThat(synapse.awaitInitialized(Duration.ofSeconds(30))).as("initialized").isTrue();
+            assertThat(synapse.awaitInitialized(Duration.ofSeconds(60))).as("initialized").isTrue();
             return synapse;
         } catch (Exception | AssertionError e) {
             synapse.close();
@@ -104,7 +104,7 @@ class DockerEndToEndTest {
     }
 
     private void awaitConfig(Consumer<String> check) {
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> check.accept(Files.readString(dir.resolve("haproxy.cfg"))));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> check.accept(Files.readString(dir.resolve("haproxy.cfg"))));
         Haproxy.assertValid(dir.resolve("haproxy.cfg"));
     }
 
@@ -149,24 +149,24 @@ class DockerEndToEndTest {
         String serverA = server(a);
         try (Synapse synapse = start(config)) {
             awaitConfig(cfg -> assertThat(cfg).containsPattern("server " + serverA + ".* check inter 1s\n"));
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answering(port).equals(Set.of(a.substring(0, 12))));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> answering(port).equals(Set.of(a.substring(0, 12))));
 
             String b = docker.runHttpd("-p", "127.0.0.1::80", "-l", service, "--health-cmd", "test -e /tmp/healthy",
                     "--health-interval", "200ms", "--health-retries", "1");
             String serverB = server(b);
             docker.docker("exec", b, "touch", "/tmp/healthy");
             awaitConfig(cfg -> assertThat(cfg).contains("server " + serverA, "server " + serverB));
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> answering(port).equals(Set.of(a.substring(0, 12), b.substring(0, 12))));
 
             docker.docker("pause", a);
             awaitConfig(cfg -> assertThat(cfg).doesNotContain(serverA).contains(serverB));
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answering(port).equals(Set.of(b.substring(0, 12))));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> answering(port).equals(Set.of(b.substring(0, 12))));
 
             docker.docker("exec", b, "rm", "/tmp/healthy"); // b turns unhealthy
             docker.docker("unpause", a);
             awaitConfig(cfg -> assertThat(cfg).contains(serverA).doesNotContain(serverB));
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answering(port).equals(Set.of(a.substring(0, 12))));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> answering(port).equals(Set.of(a.substring(0, 12))));
 
             docker.docker("kill", a);
             awaitConfig(cfg -> assertThat(cfg).doesNotContain(serverA).doesNotContain(serverB).contains("backend web"));
@@ -191,7 +191,7 @@ class DockerEndToEndTest {
             String serverWeb1 = server(web1);
             awaitConfig(cfg -> assertThat(cfg).contains("frontend web", "bind 127.0.0.1:" + webPort, "backend web")
                     .containsPattern("server " + serverWeb1 + ".* check inter 1s\n"));
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answering(webPort).equals(Set.of(web1.substring(0, 12))));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> answering(webPort).equals(Set.of(web1.substring(0, 12))));
 
             // a second container of the same service is a second backend, not a second service
             String web2 = docker.runHttpd("-p", "127.0.0.1::80", "-l", prefix + ".service=web", "-l", prefix + ".port=80",

@@ -218,7 +218,7 @@ final class DockerFixture implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw new AssertionError(e);
                 }
-                var done = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                var done = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
                         .until(() -> client().inspectExecCmd(execId).exec(), r -> !Boolean.TRUE.equals(r.isRunning()));
                 if (done.getExitCodeLong() == null || done.getExitCodeLong() != 0) {
                     throw new AssertionError("docker " + String.join(" ", args) + " exited with " + done.getExitCodeLong());

@@ -35,7 +35,7 @@ class DockerOutageTest {
     }
 
     private static void awaitLast(DockerTesting.Recorder r, List<String> expected) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> r.lastAddresses() != null
+        await().atMost(Duration.ofSeconds(60)).until(() -> r.lastAddresses() != null
                 && r.lastAddresses().size() == expected.size() && r.lastAddresses().containsAll(expected));
     }
 
@@ -67,7 +67,7 @@ class DockerOutageTest {
                     int snapshots = r.snapshots.size();
 
                     proxy.cut();
-                    await().atMost(Duration.ofSeconds(20)).until(() -> !r.failures.isEmpty());
+                    await().atMost(Duration.ofSeconds(60)).until(() -> !r.failures.isEmpty());
                     assertThat(r.failures.get(0)).startsWith("cannot read docker engine tcp://127.0.0.1:" + proxy.port() + ": ");
                     // while cut off: changes happen, nothing is published
                     docker.docker("stop", "-t", "0", a);
@@ -120,14 +120,14 @@ class DockerOutageTest {
             try (ServiceWatcher w = watcher("web", servers, r)) {
                 w.start();
                 awaitLast(r, List.of(backendA));
-                await().atMost(Duration.ofSeconds(20)).until(() -> !r.failures.isEmpty());
+                await().atMost(Duration.ofSeconds(60)).until(() -> !r.failures.isEmpty());
                 assertThat(r.failures.get(0)).startsWith("cannot read docker engine tcp://127.0.0.1:" + closedPort + ": ")
                         .contains("Connection refused");
 
                 String b = docker.runHttpd("-p", "127.0.0.1::80", "-l", service);
                 awaitLast(r, List.of(backendA, backend(b)));
                 // still failing: reported again after the publish, so the engine does not take it for a recovery
-                await().atMost(Duration.ofSeconds(20)).until(() -> r.failures.size() >= 2);
+                await().atMost(Duration.ofSeconds(60)).until(() -> r.failures.size() >= 2);
             }
         }
     }
@@ -139,7 +139,7 @@ class DockerOutageTest {
         try (ServiceWatcher w = watcher("web", "{'servers': [{'host': '127.0.0.1', 'port': " + closedPort + "}],"
                 + " 'image_name': 'redis', 'container_port': 6379}", r)) {
             w.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> !r.failures.isEmpty());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !r.failures.isEmpty());
             assertThat(r.snapshots).isEmpty();
         }
     }

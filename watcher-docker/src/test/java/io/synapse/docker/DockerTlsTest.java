@@ -82,7 +82,7 @@ class DockerTlsTest {
         try (ServiceWatcher w = watcher("web", "{'servers': [{'name': 'engine', 'host': '127.0.0.1', 'port': " + tls.port() + "}],"
                 + " 'tls': " + tlsJson + ", 'container_port': 80, 'labels': ['" + docker.label() + "', 'io.synapse.test.service=tls']}", r)) {
             w.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> r.last() != null || !r.failures.isEmpty());
+            await().atMost(Duration.ofSeconds(60)).until(() -> r.last() != null || !r.failures.isEmpty());
         }
         return r;
     }

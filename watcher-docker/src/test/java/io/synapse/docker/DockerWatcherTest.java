@@ -34,7 +34,7 @@ class DockerWatcherTest {
     }
 
     private static void awaitLast(DockerTesting.Recorder r, Predicate<List<String>> condition) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> r.lastAddresses() != null && condition.test(r.lastAddresses()));
+        await().atMost(Duration.ofSeconds(60)).until(() -> r.lastAddresses() != null && condition.test(r.lastAddresses()));
     }
 
     private static String backend(String id) {
@@ -102,7 +102,7 @@ class DockerWatcherTest {
             String backendChecked = backend(checked);
             awaitLast(r, l -> l.equals(List.of(backendPlain)));
             // the health check starts failing: still not a backend
-            await().atMost(Duration.ofSeconds(20)).until(() ->
+            await().atMost(Duration.ofSeconds(60)).until(() ->
                     docker.docker("inspect", "--format", "{{.State.Health.Status}}", checked).equals("unhealthy"));
             assertThat(r.lastAddresses()).containsExactly(backendPlain);
 
