@@ -52,8 +52,12 @@ import static java.util.Objects.requireNonNull;
  * {@code ${VAR}}, validates everything and reports every problem at once with its JSON path.
  */
 public final class ConfigLoader {
-    /** Watchers of the Ruby Synapse that this project does not ship. */
-    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon");
+    /** The watchers this project ships, each in its own module: method to module. */
+    static final Map<String, String> BUNDLED_WATCHERS = Map.ofEntries(
+            Map.entry("zookeeper", "watcher-zookeeper"), Map.entry("zookeeper_poll", "watcher-zookeeper"),
+            Map.entry("etcd", "watcher-etcd"), Map.entry("ec2tag", "watcher-ec2tag"), Map.entry("dns", "watcher-dns"),
+            Map.entry("docker", "watcher-docker"), Map.entry("marathon", "watcher-marathon"),
+            Map.entry("multi", "watcher-multi"), Map.entry("zookeeper_dns", "watcher-multi"));
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
@@ -284,8 +288,9 @@ public final class ConfigLoader {
             factory = plugins.watchers().get(method);
             if (factory == null) {
                 String installed = String.join(", ", plugins.watchers().keySet());
-                if (RUBY_ONLY_WATCHERS.contains(method)) {
-                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not supported by this synapse (installed: " + installed + ")");
+                if (BUNDLED_WATCHERS.containsKey(method)) {
+                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not installed: its jar ("
+                            + BUNDLED_WATCHERS.get(method) + ") is missing from lib/ or plugins/ (installed: " + installed + ")");
                 } else {
                     problems.at("discovery").add("method", "unknown method \"" + method + "\"" + suggestion(method, plugins.watchers().keySet())
                             + " (installed: " + installed + ")");

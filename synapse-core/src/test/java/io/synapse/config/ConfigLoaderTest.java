@@ -75,7 +75,8 @@ class ConfigLoaderTest {
         ObjectNode c = base();
         ((ObjectNode) c.get("services").get("api").get("discovery")).put("method", "docker");
         assertThat(problems(c)).containsExactly(
-                "services.api.discovery.method: watcher \"docker\" is not supported by this synapse (installed: base, fake)");
+                "services.api.discovery.method: watcher \"docker\" is not installed: its jar (watcher-docker) is missing from lib/ or plugins/"
+                        + " (installed: base, fake)");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.synapse.docker;
 
+import io.synapse.common.tls.TlsFiles;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -199,7 +200,7 @@ final class DockerHost {
         retry = null;
         try {
             if (requests == null) {
-                SSLContext ssl = endpoint.tls() == null ? null : TlsFiles.context(endpoint.tls());
+                SSLContext ssl = endpoint.tls() == null ? null : tlsFiles(endpoint.tls()).sslContext();
                 requests = client(endpoint, ssl, RESPONSE_TIMEOUT);
                 events = client(endpoint, ssl, null);
             }
@@ -209,10 +210,17 @@ final class DockerHost {
             openStream(since(info.getSystemTime()));
             readAll("connected");
         } catch (TlsFiles.TlsException e) {
-            connectionFailed("TLS files: " + e.getMessage(), null);
+            connectionFailed("TLS files: " + TLS_KEYS.of(e.role()) + ": " + e.getMessage(), null);
         } catch (RuntimeException e) {
             connectionFailed(describe(e), e);
         }
+    }
+
+    /** The names of the {@code tls} keys, for problem paths. */
+    static final TlsFiles.Keys TLS_KEYS = new TlsFiles.Keys("ca", "cert", "key");
+
+    static TlsFiles tlsFiles(DockerConfig.Tls tls) {
+        return new TlsFiles(tls.ca(), tls.cert(), tls.key());
     }
 
     static DockerClient client(Endpoint endpoint, SSLContext ssl, Duration responseTimeout) {

@@ -163,11 +163,7 @@ public final class DockerWatcherFactory implements WatcherFactory<DockerConfig> 
             ok = false;
         }
         if (ok) {
-            try {
-                TlsFiles.context(tls);
-            } catch (TlsFiles.TlsException e) {
-                problems.add(e.field(), e.getMessage());
-            }
+            DockerHost.tlsFiles(tls).check(problems, DockerHost.TLS_KEYS);
         }
     }
 

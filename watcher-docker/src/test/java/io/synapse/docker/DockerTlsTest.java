@@ -66,7 +66,7 @@ class DockerTlsTest {
 
         docker = DockerFixture.start();
         tls = new EngineProxy(Path.of(DockerFixture.SOCKET),
-                TlsFiles.context(new DockerConfig.Tls(path("ca.pem"), path("server.pem"), path("server.key"))));
+                new io.synapse.common.tls.TlsFiles(path("ca.pem"), path("server.pem"), path("server.key")).sslContext());
         container = docker.runHttpd("-p", "127.0.0.1::80", "-l", "io.synapse.test.service=tls");
         expected = "engine@127.0.0.1:" + docker.publishedPort(container);
     }
