@@ -161,13 +161,10 @@ final class ServiceRuntime implements WatcherListener {
     }
 
     synchronized ServiceView view(String generator) {
-        Map<String, JsonNode> sections = new HashMap<>();
-        for (String g : generators.keySet()) {
-            JsonNode section = overrides.getOrDefault(g, config.generatorSections().get(g));
-            if (section != null) {
-                sections.put(g, section);
-            }
-        }
+        // every installed generator's section, configured or not: a templates-only setup still
+        // reads the services' haproxy.port
+        Map<String, JsonNode> sections = new HashMap<>(config.generatorSections());
+        sections.putAll(overrides);
         JsonNode own = sections.get(generator);
         return new ServiceView(config.name(), Merge.visible(config, backends),
                 own != null ? own : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), sections);

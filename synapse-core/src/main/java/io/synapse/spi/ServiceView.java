@@ -15,7 +15,7 @@ import static java.util.Objects.requireNonNull;
  * @param backends the merged backends, in discovery order (rules already applied)
  * @param config this generator's section for the service: the registry's override if it published
  *     a valid one, else the file's (an empty object when absent)
- * @param sections every configured generator's section for the service, chosen the same way, for
+ * @param sections every installed generator's section for the service (configured or not), chosen the same way, for
  *     generators that read another's (the {@code templates} generator reads {@code haproxy.port});
  *     read them, never validate them
  */
