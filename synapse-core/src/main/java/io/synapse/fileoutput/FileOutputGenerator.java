@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
@@ -48,6 +49,7 @@ final class FileOutputGenerator implements ConfigGenerator {
             }
             Path file = directory.resolve(view.name() + ".json");
             if (AtomicFiles.writeIfChanged(file, json)) {
+                Metrics.counter("synapse.generator.writes", "generator", "file_output").increment();
                 LOG.info("file_output: wrote {} ({} backends)", file, view.backends().size());
             }
             written.put(view.name(), json);

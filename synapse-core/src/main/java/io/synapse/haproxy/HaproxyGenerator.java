@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheFactory;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import io.synapse.spi.Backend;
@@ -151,6 +152,7 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
+            Metrics.counter("synapse.generator.writes", "generator", "haproxy").increment();
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
         boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
@@ -248,9 +250,11 @@ final class HaproxyGenerator implements ConfigGenerator {
         try {
             runtimeApi.run(commands);
         } catch (IOException e) {
+            Metrics.counter("synapse.haproxy.runtime.updates", "result", "failed").increment();
             LOG.warn("haproxy: runtime API failed ({}); reloading instead", e.getMessage());
             return false;
         }
+        Metrics.counter("synapse.haproxy.runtime.updates", "result", "ok").increment();
         newMaint.forEach((service, maint) -> {
             RunningBackend r = running.get(service);
             running.put(service, new RunningBackend(r.backendName(), r.skeleton(), r.servers(), maint));
