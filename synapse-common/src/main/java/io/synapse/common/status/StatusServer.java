@@ -120,7 +120,7 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        try {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
             if (!PATHS.contains(path)) {
@@ -153,6 +153,8 @@ public final class StatusServer implements AutoCloseable {
             } catch (IOException | RuntimeException ignored) {
                 // the response was already started
             }
+        } finally {
+            exchange.close();
         }
     }
 

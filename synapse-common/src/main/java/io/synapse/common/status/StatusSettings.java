@@ -42,7 +42,7 @@ public record StatusSettings(String bindAddress, int port) {
     /** The socket address to bind (no name lookup: the address is a literal). */
     public InetSocketAddress socketAddress() {
         try {
-            return new InetSocketAddress(InetAddress.getByName(bindAddress), port);
+            return new InetSocketAddress(InetAddress.getByName(bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress), port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("not an IP literal: " + bindAddress, e); // checked in the constructor
         }
@@ -141,8 +141,8 @@ public record StatusSettings(String bindAddress, int port) {
         }
         if (address.contains(":") && IPV6_CHARS.matcher(address).matches()) {
             try {
-                // a text with ':' is parsed as an IPv6 literal, never looked up
-                InetAddress.getByName(address);
+                // in brackets the text must be an IPv6 literal: an invalid one fails without a name lookup
+                InetAddress.getByName("[" + address + "]");
                 return null;
             } catch (UnknownHostException e) {
                 return expected;
