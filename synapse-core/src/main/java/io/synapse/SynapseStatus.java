@@ -144,7 +144,7 @@ final class SynapseStatus implements StatusSource {
         long backends = services.stream().mapToLong(s -> s.backends().size()).sum();
         long failing = services.stream().filter(ServiceStatus::failing).count();
         page.summary(services.size() + (services.size() == 1 ? " service, " : " services, ") + backends
-                + (backends == 1 ? " backend" : " backends") + (failing == 0 ? "" : ", " + failing + " watcher(s) failing")
+                + (backends == 1 ? " backend" : " backends") + (failing == 0 ? "" : ", " + failing + (failing == 1 ? " watcher failing" : " watchers failing"))
                 + "; started " + HtmlPage.ago(engine.startedAt(), now) + ".");
         page.summary("Renders: " + (engine.renders() - engine.rendersFailed()) + " ok, " + engine.rendersFailed() + " failed, last "
                 + HtmlPage.ago(engine.lastRenderAt(), now) + ". HAProxy reloads: " + (long) count("synapse.haproxy.reloads", "result", "ok")
