@@ -122,13 +122,14 @@ final class NerveStatus implements StatusSource {
                 .whenEmpty("no checks");
         for (ServiceRunner r : runners) {
             String state = state(r);
-            boolean bad = !state.equals("up") && !state.equals("starting");
+            // down because a check fails: red; in maintenance (on purpose) or starting: grey
+            boolean bad = state.equals("down");
             String registration = registration(r);
             services.row(r.name(), bad || registration.equals("failing"),
                     r.name(),
                     r.config().host() + ":" + r.config().port(),
-                    HtmlPage.state(state.equals("starting") ? null : state.equals("up"), state),
-                    HtmlPage.state(registration.equals("failing") ? Boolean.FALSE : registration.equals("pending") ? null : Boolean.TRUE,
+                    HtmlPage.state(state.equals("up") ? Boolean.TRUE : bad ? Boolean.FALSE : null, state),
+                    HtmlPage.state(registration.equals("failing") ? Boolean.FALSE : registration.equals("registered") ? Boolean.TRUE : null,
                             registration, registration.equals("failing") ? r.lastReportError() : null),
                     r.config().reporter().describe(),
                     HtmlPage.ago(r.lastRoundAt(), now));
