@@ -145,6 +145,7 @@ public final class NerveMain implements Callable<Integer> {
                 status = StatusServer.start(config.status(), new NerveStatus(nerve), "nerve");
             } catch (java.io.IOException e) {
                 err.println("nerve: " + e.getMessage());
+                nerve.close();
                 return 1;
             }
         }
