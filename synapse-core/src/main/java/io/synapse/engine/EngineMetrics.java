@@ -51,7 +51,7 @@ final class EngineMetrics {
         rendersFailed = add(Counter.builder("synapse.renders").tag("result", "failed")
                 .description("Renders: every generator brought up to date (ok) or one of them failed").register(registry));
         renderDuration = add(Timer.builder("synapse.render.duration")
-                .description("From the start of a render to every generator's output written (and checked, reloaded)")
+                .description("One render: every generator's update (rendered, checked, written to disk, reload requested)")
                 .serviceLevelObjectives(RENDER_BUCKETS)
                 .register(registry));
         services.forEach(this::service);

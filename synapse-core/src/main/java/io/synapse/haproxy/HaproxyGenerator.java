@@ -152,7 +152,7 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
-            Metrics.counter("synapse.generator.writes", "generator", "haproxy").increment();
+            Metrics.counter("synapse.generator.writes", "generator", "haproxy").increment(); // synapse_generator_writes_total
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
         boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
