@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheFactory;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
@@ -152,7 +153,9 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
-            Metrics.counter("synapse.generator.writes", "generator", "haproxy").increment(); // synapse_generator_writes_total
+            // synapse_generator_writes_total
+            Counter.builder("synapse.generator.writes").tag("generator", "haproxy").description("Output files written")
+                    .register(Metrics.globalRegistry).increment();
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
         boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
