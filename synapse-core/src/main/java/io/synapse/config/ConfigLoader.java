@@ -4,6 +4,7 @@ import io.synapse.common.config.ConfigException;
 import io.synapse.common.config.EnvSubstitution;
 import io.synapse.common.config.DidYouMean;
 import io.synapse.common.config.JsonFields;
+import io.synapse.common.status.StatusSettings;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -59,7 +60,7 @@ public final class ConfigLoader {
             Map.entry("docker", "watcher-docker"), Map.entry("marathon", "watcher-marathon"),
             Map.entry("multi", "watcher-multi"), Map.entry("zookeeper_dns", "watcher-multi"));
 
-    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
+    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs", "status");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
             "use_previous_backends", "backend_port_override", "leader_election");
 
@@ -109,7 +110,7 @@ public final class ConfigLoader {
             String key = it.next();
             if (!knownTop.contains(key)) {
                 problems.add(key, "unknown key" + suggestion(key, knownTop)
-                        + "; top-level keys are services, service_conf_dir, statsd, catalogs and the generators "
+                        + "; top-level keys are services, service_conf_dir, statsd, catalogs, status and the generators "
                         + String.join(", ", plugins.generators().keySet()));
             }
         }
@@ -157,6 +158,7 @@ public final class ConfigLoader {
             Integer port = s.port("port");
             statsd = new SynapseConfig.StatsdConfig(host, port == null ? 8125 : port);
         }
+        StatusSettings status = top.hasNonNull("status") ? StatusSettings.parse(fields.object("status")) : null;
 
         Map<String, ConfigGenerator> generators = new LinkedHashMap<>();
         for (String name : generatorNames) {
@@ -181,7 +183,7 @@ public final class ConfigLoader {
             generators.values().forEach(ConfigGenerator::close);
             throw new ConfigException(problems.messages());
         }
-        return new SynapseConfig(serviceConfigs, generators, statsd, catalogs, this::catalogService);
+        return new SynapseConfig(serviceConfigs, generators, statsd, catalogs, this::catalogService, status);
     }
 
     private JsonNode read(Path file, ConfigProblems problems) {

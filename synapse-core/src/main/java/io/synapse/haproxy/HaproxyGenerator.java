@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import io.synapse.spi.Backend;
@@ -152,6 +154,9 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
+            // synapse_generator_writes_total
+            Counter.builder("synapse.generator.writes").tag("generator", "haproxy").description("Output files written")
+                    .register(Metrics.globalRegistry).increment();
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
         boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
@@ -249,9 +254,11 @@ final class HaproxyGenerator implements ConfigGenerator {
         try {
             runtimeApi.run(commands);
         } catch (IOException e) {
+            Metrics.counter("synapse.haproxy.runtime.updates", "result", "failed").increment();
             LOG.warn("haproxy: runtime API failed ({}); reloading instead", e.getMessage());
             return false;
         }
+        Metrics.counter("synapse.haproxy.runtime.updates", "result", "ok").increment();
         newMaint.forEach((service, maint) -> {
             RunningBackend r = running.get(service);
             running.put(service, new RunningBackend(r.backendName(), r.skeleton(), r.servers(), maint));

@@ -63,11 +63,26 @@ class ConfigLoaderTest {
         c.putObject("services").set("api", api);
         ((ObjectNode) c.get("services")).set("db", json("{'discovery': {'method': 'zk'}}"));
         assertThat(problems(c)).containsExactlyInAnyOrder(
-                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs and the generators file_output, haproxy, templates",
+                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs, status and the generators file_output, haproxy, templates",
                 "services.api.keep_defualt_servers: unknown key (did you mean \"keep_default_servers\"?)",
                 "services.api.default_servers[0].host: expected an IP address or a DNS name, got \"bad host\\u000abind :1\"",
                 "services.db.discovery.method: unknown method \"zk\" (installed: base, fake)",
                 "services.api.haproxy.port: expected an integer 1-65535, got \"80a\"");
+    }
+
+    @Test
+    void theStatusSectionIsOffUnlessConfigured() throws Exception {
+        assertThat(loader.load(base(), dir, new ConfigProblems()).status()).isNull();
+        ObjectNode c = base();
+        c.set("status", json("{'port': '${PORT:-9090}'}"));
+        assertThat(loader.load(c, dir, new ConfigProblems()).status())
+                .isEqualTo(new io.synapse.common.status.StatusSettings("127.0.0.1", 9090));
+        c.set("status", json("{'port': 0, 'bind_address': '10.0.0.300', 'tls': true}"));
+        assertThat(problems(c)).containsExactly(
+                "status.tls: unknown key",
+                "status.port: expected an integer 1-65535, got 0",
+                "status.bind_address: expected an IP address (127.0.0.1 for this host only, 0.0.0.0 for every interface, or ::1 / ::) "
+                        + "or \"localhost\", got \"10.0.0.300\"");
     }
 
     @Test
