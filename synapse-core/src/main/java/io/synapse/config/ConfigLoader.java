@@ -82,16 +82,21 @@ public final class ConfigLoader {
         if (root == null) {
             throw new ConfigException(problems.messages());
         }
-        return load(root, file.toAbsolutePath().getParent(), problems);
+        // the tree was just read and is ours: substitute in place instead of copying it
+        return load(root, false, file.toAbsolutePath().getParent(), problems);
     }
 
     /** Loads an already-parsed config; relative {@code service_conf_dir} is resolved against {@code baseDir}. */
     public SynapseConfig load(JsonNode root, Path baseDir, ConfigProblems problems) throws ConfigException {
+        return load(root, true, baseDir, problems);
+    }
+
+    private SynapseConfig load(JsonNode root, boolean copy, Path baseDir, ConfigProblems problems) throws ConfigException {
         if (!root.isObject()) {
             problems.add("", "the configuration must be a JSON object, got " + JsonFields.describe(root));
             throw new ConfigException(problems.messages());
         }
-        ObjectNode top = ((ObjectNode) root).deepCopy();
+        ObjectNode top = copy ? ((ObjectNode) root).deepCopy() : (ObjectNode) root;
         EnvSubstitution.apply(top, env, problems);
 
         JsonFields fields = JsonFields.of(top, problems);

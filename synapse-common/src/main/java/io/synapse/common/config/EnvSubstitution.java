@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.synapse.common.config.ConfigProblems;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -26,25 +24,34 @@ public final class EnvSubstitution {
 
     private static void walk(JsonNode node, Function<String, String> env, ConfigProblems problems) {
         if (node instanceof ObjectNode object) {
-            List<String> keys = new ArrayList<>();
-            object.fieldNames().forEachRemaining(keys::add);
-            for (String key : keys) {
-                JsonNode child = object.get(key);
+            // replacing the value of an existing key does not disturb the iteration
+            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode child = e.getValue();
                 if (child.isTextual()) {
-                    String s = substitute(child.asText(), env, problems.at(key));
-                    if (!s.equals(child.asText())) {
-                        object.set(key, TextNode.valueOf(s));
+                    String text = child.asText();
+                    if (text.indexOf('$') >= 0) {
+                        String s = substitute(text, env, problems.at(e.getKey()));
+                        if (!s.equals(text)) {
+                            e.setValue(TextNode.valueOf(s));
+                        }
                     }
-                } else {
-                    walk(child, env, problems.at(key));
+                } else if (child.isContainerNode()) {
+                    walk(child, env, problems.at(e.getKey()));
                 }
             }
         } else if (node instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {
                 JsonNode child = array.get(i);
                 if (child.isTextual()) {
-                    array.set(i, TextNode.valueOf(substitute(child.asText(), env, problems.at("[" + i + "]"))));
-                } else {
+                    String text = child.asText();
+                    if (text.indexOf('$') >= 0) {
+                        String s = substitute(text, env, problems.at("[" + i + "]"));
+                        if (!s.equals(text)) {
+                            array.set(i, TextNode.valueOf(s));
+                        }
+                    }
+                } else if (child.isContainerNode()) {
                     walk(child, env, problems.at("[" + i + "]"));
                 }
             }
