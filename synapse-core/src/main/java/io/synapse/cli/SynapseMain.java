@@ -2,6 +2,7 @@ package io.synapse.cli;
 
 import io.synapse.Synapse;
 import io.synapse.common.config.ConfigException;
+import io.synapse.config.PluginException;
 import io.synapse.config.Plugins;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,8 @@ import java.util.concurrent.CountDownLatch;
                 ""},
         footer = {
                 "",
-                "Exit status: 0 success; 1 --once timed out or an output could not be written; 2 invalid configuration.",
+                "Exit status: 0 success; 1 --once timed out or an output could not be written; 2 invalid configuration",
+                "(or two plugins with the same name).",
                 "Logs go to stderr (level: SYNAPSE_LOG_LEVEL=DEBUG|INFO|WARN). ${VAR} and ${VAR:-default}",
                 "in string values of the config are replaced from the environment.",
                 "Configuration reference: README.md (docs/configuration.md)."})
@@ -73,7 +75,14 @@ public final class SynapseMain implements Callable<Integer> {
             err.println("synapse: --config FILE is required (or set SYNAPSE_CONFIG); see --help");
             return 2;
         }
-        Plugins plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        Plugins plugins;
+        try {
+            plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        } catch (PluginException e) {
+            err.println("synapse: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
         Synapse synapse;
         try {
             synapse = Synapse.fromFile(config, plugins);
