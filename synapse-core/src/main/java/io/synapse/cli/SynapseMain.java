@@ -30,8 +30,7 @@ import java.util.concurrent.CountDownLatch;
                 ""},
         footer = {
                 "",
-                "Exit status: 0 success; 1 --once timed out or an output could not be written; 2 invalid configuration",
-                "(or two plugins with the same name).",
+                "Exit status: 0 success; 1 --once timed out or an output could not be written; 2 invalid configuration.",
                 "Logs go to stderr (level: SYNAPSE_LOG_LEVEL=DEBUG|INFO|WARN). ${VAR} and ${VAR:-default}",
                 "in string values of the config are replaced from the environment.",
                 "Configuration reference: README.md (docs/configuration.md)."})
