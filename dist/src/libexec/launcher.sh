@@ -53,19 +53,30 @@ cds_archive() {
   done
 }
 
-# Records the archive with one run of the bundled example; on failure leaves a marker so that
-# later runs do not try again for these jars.
+# Records the archive with one run of the bundled example (without third-party plugins). When
+# that run fails, a marker keeps later runs from trying again for these jars; a run killed while
+# training leaves none.
 cds_train() {
-  local tmp="$archive.$$.tmp" out
+  local tmp="$archive.$$.tmp" out old status
   out=$(mktemp -d 2>/dev/null) || return 0
   if (cd "$out" && SYNAPSE_OUT="$out" NERVE_OUT="$out" "$java_cmd" -XX:ArchiveClassesAtExit="$tmp" '-Xlog:cds*=off' \
-        "${run_opts[@]}" "${jvm_opts[@]}" -cp "$classpath" "$main" "${train_args[@]}" \
-        </dev/null >/dev/null 2>&1) && [ -s "$tmp" ]; then
-    rm -f "${archive%-*}"-*.jsa "${archive%-*}"-*.failed 2>/dev/null || true # older jars' archives
+        "${run_opts[@]}" "${jvm_opts[@]}" -Dsynapse.plugins.dir="$out/plugins" -cp "$classpath" "$main" "${train_args[@]}" \
+        </dev/null >/dev/null 2>&1); then
+    status=0
+  else
+    status=$?
+  fi
+  if [ $status -eq 0 ] && [ -s "$tmp" ]; then
     mv -f "$tmp" "$archive" 2>/dev/null || rm -f "$tmp"
+    # older jars' archives, and what runs killed while training left behind
+    for old in "${archive%-*}"-*.jsa "${archive%-*}"-*.failed "${archive%-*}"-*.tmp; do
+      [ "$old" = "$archive" ] || rm -f "$old" 2>/dev/null || true
+    done
   else
     rm -f "$tmp"
-    : >"${archive%.jsa}.failed" 2>/dev/null || true
+    if [ $status -lt 128 ]; then
+      : >"${archive%.jsa}.failed" 2>/dev/null || true
+    fi
   fi
   rm -rf "$out"
 }
