@@ -39,7 +39,7 @@ for f in base.json nerve.conf.json; do
 done
 others=$(find "$home/lib" -mindepth 1 ! -name '*.jar')
 [ -z "$others" ] || fail "lib/ holds more than jars: $others"
-for module in synapse-common synapse-core watcher-zookeeper watcher-etcd watcher-ec2tag nerve-reporter; do
+for module in synapse-common synapse-core watcher-zookeeper watcher-etcd watcher-ec2tag watcher-dns watcher-marathon nerve-reporter; do
   compgen -G "$home/lib/$module-[0-9]*.jar" >/dev/null || fail "lib/ has no $module jar"
 done
 # each library once: no two jars that differ only in their version ...

@@ -58,7 +58,10 @@ public final class Synapse implements AutoCloseable {
         engine.start();
     }
 
-    /** Waits until every watcher delivered its first snapshot and the outputs including them were written. */
+    /**
+     * Waits until every catalog delivered its first set, every watcher its first snapshot, and the
+     * outputs including them were written.
+     */
     public boolean awaitInitialized(Duration timeout) throws InterruptedException {
         return engine.awaitInitialized(timeout);
     }
@@ -68,7 +71,12 @@ public final class Synapse implements AutoCloseable {
         return engine.uninitializedServices();
     }
 
-    /** Stops the watchers and the generators; idempotent. */
+    /** The services running now (the config file's, then those catalogs defined), in output order. */
+    public List<String> serviceNames() {
+        return engine.serviceNames();
+    }
+
+    /** Stops the catalogs, the watchers and the generators; idempotent. */
     @Override
     public void close() {
         engine.close();

@@ -5,7 +5,9 @@ import io.etcd.jetcd.Client;
 import io.synapse.Synapse;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
+import io.synapse.dns.testing.Knot;
 import io.synapse.common.registry.NerveRegistration;
+import io.synapse.marathon.MarathonEmulator;
 import io.synapse.testing.EtcdCluster;
 import io.synapse.testing.Haproxy;
 import org.apache.curator.framework.CuratorFramework;
@@ -35,7 +37,7 @@ class ExamplesTest {
     /** Examples tested elsewhere: nerve.conf.json by NerveToSynapseTest, clayio-ec2tag.json by watcher-ec2tag's ClayIoExampleTest. */
     static final Set<String> TESTED_ELSEWHERE = Set.of("nerve.conf.json", "clayio-ec2tag.json");
     static final Set<String> TESTED_HERE = Set.of("base.json", "zookeeper-nerve.json", "etcd-ttl-keys.json",
-            "etcd-announce-host-routing.json", "etcd-nerve.json");
+            "etcd-announce-host-routing.json", "etcd-nerve.json", "skydns-srv.json", "marathon-lb.json");
 
     static EtcdCluster etcd;
     static Client etcdClient;
@@ -135,5 +137,52 @@ class ExamplesTest {
         String cfg = renderOnce(EXAMPLES.resolve("etcd-nerve.json"), out, Map.of("ETCD_ENDPOINT", etcd.endpoint(0)));
         assertThat(cfg).contains("server host1_10.2.0.1:8080 10.2.0.1:8080 id 1 cookie host1_10.2.0.1:8080 check inter 2s backup weight 7");
         assertThat(Files.readString(out.resolve("services/api.json"))).contains("\"name\" : \"host1\"");
+    }
+
+    @Test
+    void skydnsSrvRecords() throws Exception {
+        // the seed's layout: skydock registers each container of fabware/grounduser in SkyDNS (-domain=kw) for environment dev
+        try (Knot skydns = Knot.start("dev.kw", """
+                3f2a9c1d.grounduser 5 IN A 172.17.0.5
+                8b7e6d5c.grounduser 5 IN A 172.17.0.6
+                0a1b2c3d.grounduser 5 IN A 172.17.0.7
+                _grounduser._tcp 5 IN SRV 10 60 49153 3f2a9c1d.grounduser
+                _grounduser._tcp 5 IN SRV 10 20 49154 8b7e6d5c.grounduser
+                _grounduser._tcp 5 IN SRV 20 10 49155 0a1b2c3d.grounduser
+                9f8e7d6c.redis 5 IN A 172.17.0.9
+                _redis._tcp 5 IN SRV 10 10 6379 9f8e7d6c.redis
+                """)) {
+            String cfg = renderOnce(EXAMPLES.resolve("skydns-srv.json"), out, Map.of("SKYDNS_NAMESERVER", skydns.address()));
+            assertThat(cfg).contains(
+                    "server 3f2a9c1d.grounduser.dev.kw_172.17.0.5:49153 172.17.0.5:49153 ",
+                    "server 9f8e7d6c.redis.dev.kw_172.17.0.9:6379 172.17.0.9:6379 id 1 weight 256\n")
+                    .containsPattern("172.17.0.5:49153 .*check inter 2s weight 256\n")
+                    .containsPattern("172.17.0.6:49154 .*check inter 2s weight 85\n")
+                    .containsPattern("172.17.0.7:49155 .*check inter 2s weight 256 backup\n");
+            assertThat(Files.readString(out.resolve("services/grounduser.json"))).contains("\"srv_priority\" : \"20\"");
+        }
+    }
+
+    @Test
+    void marathonAppsAndAMarathonLbGroup() throws Exception {
+        try (MarathonEmulator marathon = MarathonEmulator.start()) {
+            // the seed's nginx2.json: group external, service port 10000, one task on 192.168.59.2:31270
+            marathon.createApp("""
+                    {"id": "nginx2", "labels": {"HAPROXY_GROUP": "external"}, "cpus": 0.2, "mem": 20.0, "instances": 0,
+                     "healthChecks": [{"path": "/"}],
+                     "container": {"type": "DOCKER", "docker": {"image": "nginx:1.10", "network": "BRIDGE",
+                       "portMappings": [{"containerPort": 80, "hostPort": 0, "servicePort": 10000, "protocol": "tcp"}]}}}""");
+            marathon.startTask("nginx2", "192.168.59.2", 31270);
+            marathon.createApp("{\"id\": \"api\", \"instances\": 0, \"portDefinitions\": [{\"port\": 0}]}");
+            marathon.startTask("api", "10.3.0.1", 31001);
+            String cfg = renderOnce(EXAMPLES.resolve("marathon-lb.json"), out, Map.of("MARATHON_URL", marathon.url()));
+            assertThat(cfg).contains("frontend nginx2_10000\n\tmode http\n\tbind *:10000\n\tdefault_backend nginx2_10000\n",
+                    "backend nginx2_10000\n\tbalance roundrobin\n\tmode http\n"
+                            + "\tserver 192.168.59.2_192.168.59.2:31270 192.168.59.2:31270 id 1 cookie 192.168.59.2_192.168.59.2:31270"
+                            + " check inter 60s fall 4\n",
+                    "server 10.3.0.1_10.3.0.1:31001 10.3.0.1:31001 id 1 cookie 10.3.0.1_10.3.0.1:31001 check inter 2s rise 2 fall 3");
+            // one event stream for the service and the catalog
+            assertThat(marathon.streamConnects()).isEqualTo(1);
+        }
     }
 }

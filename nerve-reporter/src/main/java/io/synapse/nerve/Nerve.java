@@ -1,5 +1,6 @@
 package io.synapse.nerve;
 
+import io.synapse.common.metrics.StatsdSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ final class Nerve implements AutoCloseable {
     private final EtcdClients etcd = new EtcdClients();
     private final Map<String, ServiceRunner> running = new LinkedHashMap<>();
     private volatile NerveConfig config;
-    private volatile Statsd statsd;
+    private volatile StatsdSink statsd;
     private ScheduledFuture<?> heartbeat;
     private boolean heartbeatWarned;
     private boolean started;
@@ -76,12 +77,12 @@ final class Nerve implements AutoCloseable {
                 running.isEmpty() ? "" : " (" + String.join(", ", running.keySet()) + ")");
     }
 
-    private Statsd openStatsd(NerveConfig c) {
+    private StatsdSink openStatsd(NerveConfig c) {
         if (c.statsd() == null) {
             return null;
         }
         try {
-            return new Statsd(c.statsd());
+            return new StatsdSink(c.statsd().host(), c.statsd().port());
         } catch (IOException | RuntimeException e) {
             log.warn("statsd {}:{}: disabled ({})", c.statsd().host(), c.statsd().port(), Check.reason(e));
             return null;
@@ -138,7 +139,7 @@ final class Nerve implements AutoCloseable {
         stopAll(toStop, Duration.ofSeconds(10));
         toStop.forEach(r -> running.remove(r.name()));
         config = next;
-        Statsd old = statsd;
+        StatsdSink old = statsd;
         statsd = openStatsd(next);
         if (old != null) {
             old.close();

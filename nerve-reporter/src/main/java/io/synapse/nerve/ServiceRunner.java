@@ -1,5 +1,6 @@
 package io.synapse.nerve;
 
+import io.synapse.common.metrics.StatsdSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ final class ServiceRunner {
     private final Executor workers;
     private final Supplier<Path> globalMaintenance;
     private final Duration verifyInterval;
-    private final Supplier<Statsd> statsd;
+    private final Supplier<StatsdSink> statsd;
     private final List<Check> checks = new ArrayList<>();
     private final List<RiseFall> states = new ArrayList<>();
     private final RateLimiter rateLimiter;
@@ -72,7 +73,7 @@ final class ServiceRunner {
     private ScheduledFuture<?> retry;
 
     ServiceRunner(ServiceConfig config, Function<Runnable, Reporter> reporterFactory, ScheduledExecutorService scheduler,
-                  Executor workers, Supplier<Path> globalMaintenance, Duration verifyInterval, Supplier<Statsd> statsd) {
+                  Executor workers, Supplier<Path> globalMaintenance, Duration verifyInterval, Supplier<StatsdSink> statsd) {
         this.config = requireNonNull(config, "config is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.workers = requireNonNull(workers, "workers is null");
@@ -215,9 +216,9 @@ final class ServiceRunner {
     }
 
     private void count(String event) {
-        Statsd s = statsd.get();
+        StatsdSink s = statsd.get();
         if (s != null) {
-            s.increment(config.name(), event);
+            s.count(StatsdSink.name("nerve", "service", config.name(), event), 1);
         }
     }
 

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.synapse.spi.Backend;
+import io.synapse.spi.CatalogFactory;
 import io.synapse.spi.ConfigGenerator;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.GeneratorContext;
@@ -52,7 +53,7 @@ public final class ConfigLoader {
     /** Watchers of the Ruby Synapse that this project does not ship. */
     static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon", "zookeeper_dns", "multi");
 
-    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd");
+    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
             "use_previous_backends", "backend_port_override", "leader_election");
 
@@ -106,7 +107,7 @@ public final class ConfigLoader {
             String key = it.next();
             if (!knownTop.contains(key)) {
                 problems.add(key, "unknown key" + suggestion(key, knownTop)
-                        + "; top-level keys are services, service_conf_dir, statsd and the generators "
+                        + "; top-level keys are services, service_conf_dir, statsd, catalogs and the generators "
                         + String.join(", ", plugins.generators().keySet()));
             }
         }
@@ -124,8 +125,8 @@ public final class ConfigLoader {
         String confDir = fields.string("service_conf_dir", null);
         if (confDir != null) {
             readServiceDir(baseDir == null ? Path.of(confDir) : baseDir.resolve(confDir), serviceNodes, problems);
-        } else if (services == null) {
-            problems.add("services", "is required (or service_conf_dir)");
+        } else if (services == null && !top.has("catalogs")) {
+            problems.add("services", "is required (or service_conf_dir, or catalogs)");
         }
 
         Set<String> generatorNames = new LinkedHashSet<>();
@@ -173,11 +174,12 @@ public final class ConfigLoader {
                 generators.put(name, generator);
             }
         }
+        List<CatalogConfig> catalogs = catalogs(top.get("catalogs"), generators, problems.at("catalogs"));
         if (!problems.isEmpty()) {
             generators.values().forEach(ConfigGenerator::close);
             throw new ConfigException(problems.messages());
         }
-        return new SynapseConfig(serviceConfigs, generators, statsd);
+        return new SynapseConfig(serviceConfigs, generators, statsd, catalogs, this::catalogService);
     }
 
     private JsonNode read(Path file, ConfigProblems problems) {
@@ -392,9 +394,19 @@ public final class ConfigLoader {
 
     /** Binds the discovery section (less the engine's keys) onto the plugin's config record. */
     static <C> C bindWatcherConfig(WatcherFactory<C> factory, JsonNode discovery, ConfigProblems problems) {
-        ObjectNode rest = ((ObjectNode) discovery).deepCopy();
-        rest.remove(List.of("method", "label_filters", "label_filter"));
-        Class<C> type = factory.configClass();
+        return bindPluginConfig("method \"" + factory.name() + "\"", factory.configClass(), discovery,
+                List.of("method", "label_filters", "label_filter"), problems, c -> factory.validate(c, problems));
+    }
+
+    /**
+     * Binds a plugin's section onto its config record: snake_case keys onto record components,
+     * {@code reserved} keys (the engine's) removed first, unknown keys reported with a suggestion,
+     * then the plugin's own {@code validate}. Returns null when there were problems.
+     */
+    static <C> C bindPluginConfig(String what, Class<C> type, JsonNode section, List<String> reserved,
+            ConfigProblems problems, java.util.function.Consumer<C> validate) {
+        ObjectNode rest = ((ObjectNode) section).deepCopy();
+        rest.remove(reserved);
         int before = problems.size();
         if (type.isRecord()) {
             Set<String> known = new LinkedHashSet<>();
@@ -410,8 +422,8 @@ public final class ConfigLoader {
             });
             for (String k : unknown) {
                 List<String> all = new ArrayList<>(known);
-                all.addAll(List.of("method", "label_filters"));
-                problems.add(k, "unknown key for method \"" + factory.name() + "\"" + suggestion(k, all)
+                all.addAll(reserved.stream().filter(r -> !"label_filter".equals(r)).toList());
+                problems.add(k, "unknown key for " + what + suggestion(k, all)
                         + (known.isEmpty() ? "" : "; known keys: " + String.join(", ", known)));
                 rest.remove(k);
             }
@@ -437,8 +449,112 @@ public final class ConfigLoader {
             return null;
         }
         // unknown keys were removed before binding, so the rest can still be checked: all problems at once
-        factory.validate(config, problems);
+        validate.accept(config);
         return problems.size() > before ? null : config;
+    }
+
+    /**
+     * {@code catalogs: {name: {method, <generator defaults>..., <plugin keys>...}}}. Each
+     * generator key (e.g. {@code haproxy}) holds defaults for every service the catalog defines.
+     */
+    private List<CatalogConfig> catalogs(JsonNode node, Map<String, ConfigGenerator> generators, ConfigProblems problems) {
+        List<CatalogConfig> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            problems.add("", "expected an object of catalog name to catalog, got " + JsonFields.describe(node));
+            return out;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            ConfigProblems cp = problems.at(name);
+            if (RegistryValues.checkName(name) != null) {
+                cp.add("", "invalid catalog name: only letters, digits and . _ - : are allowed");
+                continue;
+            }
+            JsonFields f = JsonFields.of(e.getValue(), cp);
+            if (!e.getValue().isObject()) {
+                continue;
+            }
+            String method = f.requiredString("method");
+            Map<String, JsonNode> defaults = new LinkedHashMap<>();
+            for (String g : plugins.generators().keySet()) {
+                JsonNode d = f.get(g);
+                if (d == null || d.isNull()) {
+                    continue;
+                }
+                if (!d.isObject()) {
+                    cp.add(g, "expected an object of defaults for every service of this catalog, got " + JsonFields.describe(d));
+                } else if (generators.containsKey(g)) {
+                    generators.get(g).checkServiceConfig(name, d, cp.at(g));
+                    defaults.put(g, d);
+                } else {
+                    cp.add(g, "the generator " + g + " is not configured (no top-level \"" + g + "\" section)");
+                }
+            }
+            if (method == null) {
+                continue;
+            }
+            CatalogFactory<?> factory = plugins.catalogs().get(method);
+            if (factory == null) {
+                String installed = plugins.catalogs().isEmpty() ? "none" : String.join(", ", plugins.catalogs().keySet());
+                cp.add("method", "unknown catalog method \"" + method + "\"" + suggestion(method, plugins.catalogs().keySet())
+                        + " (installed: " + installed + ")");
+                continue;
+            }
+            List<String> reserved = new ArrayList<>(List.of("method"));
+            reserved.addAll(plugins.generators().keySet());
+            Object config = bindCatalogConfig(factory, e.getValue(), reserved, cp);
+            if (config != null) {
+                out.add(new CatalogConfig(name, factory, config, defaults));
+            }
+        }
+        return out;
+    }
+
+    private static <C> C bindCatalogConfig(CatalogFactory<C> factory, JsonNode section, List<String> reserved, ConfigProblems problems) {
+        return bindPluginConfig("catalog method \"" + factory.name() + "\"", factory.configClass(), section, reserved, problems,
+                c -> factory.validate(c, problems));
+    }
+
+    /**
+     * Validates a service a catalog defined at run time, exactly as a configured one, with the
+     * catalog's generator defaults under it. Returns null (problems reported) when it is invalid.
+     */
+    private ServiceConfig catalogService(String name, JsonNode node, CatalogConfig catalog, Map<String, ConfigGenerator> generators,
+            ConfigProblems problems) {
+        int before = problems.size();
+        if (!node.isObject()) {
+            problems.add("", "expected an object, got " + JsonFields.describe(node));
+            return null;
+        }
+        ObjectNode merged = ((ObjectNode) node).deepCopy();
+        catalog.defaults().forEach((g, d) -> {
+            JsonNode own = merged.get(g);
+            ObjectNode section = ((ObjectNode) d).deepCopy();
+            if (own != null && own.isObject()) {
+                // the service's keys win; line lists (listen, frontend, backend...) add to the defaults
+                own.fields().forEachRemaining(f -> {
+                    JsonNode def = section.get(f.getKey());
+                    if (def != null && def.isArray() && f.getValue().isArray()) {
+                        ((com.fasterxml.jackson.databind.node.ArrayNode) def).addAll((com.fasterxml.jackson.databind.node.ArrayNode) f.getValue());
+                    } else {
+                        section.set(f.getKey(), f.getValue());
+                    }
+                });
+            } else if (own != null && !own.isNull()) {
+                return; // reported by service() below
+            }
+            merged.set(g, section);
+        });
+        ServiceConfig sc = service(name, merged, problems);
+        if (sc == null) {
+            return null;
+        }
+        generators.forEach((g, generator) -> generator.checkServiceConfig(name, sc.generatorSections().get(g), problems.at(g)));
+        return problems.size() > before ? null : sc;
     }
 
     private static String path(JsonProcessingException e) {

@@ -1,5 +1,6 @@
 package io.synapse.config;
 
+import io.synapse.spi.CatalogFactory;
 import io.synapse.spi.GeneratorFactory;
 import io.synapse.spi.WatcherFactory;
 import org.slf4j.Logger;
@@ -32,8 +33,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The installed watcher and generator plugins: everything on the classpath plus every jar under a
- * plugins directory, found with {@link ServiceLoader}.
+ * The installed watcher, generator and catalog plugins: everything on the classpath plus every
+ * jar under a plugins directory, found with {@link ServiceLoader}.
  *
  * <p>Two plugins with the same name are an error naming both, each with the jar (or directory) that
  * registers it: two different classes (a third-party {@code etcd} watcher beside the bundled one),
@@ -45,10 +46,13 @@ public final class Plugins {
 
     private final Map<String, WatcherFactory<?>> watchers;
     private final Map<String, GeneratorFactory> generators;
+    private final Map<String, CatalogFactory<?>> catalogs;
 
-    private Plugins(Map<String, WatcherFactory<?>> watchers, Map<String, GeneratorFactory> generators) {
+    private Plugins(Map<String, WatcherFactory<?>> watchers, Map<String, GeneratorFactory> generators,
+            Map<String, CatalogFactory<?>> catalogs) {
         this.watchers = Collections.unmodifiableMap(watchers);
         this.generators = Collections.unmodifiableMap(generators);
+        this.catalogs = Collections.unmodifiableMap(catalogs);
     }
 
     /** Plugins on the classpath only. */
@@ -88,7 +92,9 @@ public final class Plugins {
             @SuppressWarnings({"unchecked", "rawtypes"})
             Map<String, WatcherFactory<?>> watchers = (Map) byName("watcher", WatcherFactory.class, loader, WatcherFactory::name);
             Map<String, GeneratorFactory> generators = byName("generator", GeneratorFactory.class, loader, GeneratorFactory::name);
-            return new Plugins(watchers, generators);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Map<String, CatalogFactory<?>> catalogs = (Map) byName("catalog", CatalogFactory.class, loader, CatalogFactory::name);
+            return new Plugins(watchers, generators, catalogs);
         } catch (ServiceConfigurationError e) {
             throw new PluginException("a plugin could not be loaded: " + e.getMessage(), e);
         }
@@ -175,5 +181,9 @@ public final class Plugins {
 
     public Map<String, GeneratorFactory> generators() {
         return generators;
+    }
+
+    public Map<String, CatalogFactory<?>> catalogs() {
+        return catalogs;
     }
 }

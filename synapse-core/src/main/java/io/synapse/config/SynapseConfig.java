@@ -4,16 +4,36 @@ import io.synapse.spi.ConfigGenerator;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import static java.util.Objects.requireNonNull;
+
 /**
- * A loaded, validated configuration: services in file order, and the generators created from it
- * (not yet started: nothing has been written).
+ * A loaded, validated configuration: services in file order, the generators created from it (not
+ * yet started: nothing has been written), and the catalogs that add services at run time.
+ *
+ * @param catalogParser validates the services catalogs define, as the loader validated the file's
  */
-public record SynapseConfig(Map<String, ServiceConfig> services, Map<String, ConfigGenerator> generators, StatsdConfig statsd) {
+public record SynapseConfig(
+        Map<String, ServiceConfig> services,
+        Map<String, ConfigGenerator> generators,
+        StatsdConfig statsd,
+        List<CatalogConfig> catalogs,
+        CatalogConfig.ServiceParser catalogParser) {
     public SynapseConfig {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
         generators = Collections.unmodifiableMap(new LinkedHashMap<>(generators));
+        catalogs = List.copyOf(catalogs);
+        requireNonNull(catalogParser, "catalogParser is null");
+    }
+
+    /** A config without catalogs. */
+    public SynapseConfig(Map<String, ServiceConfig> services, Map<String, ConfigGenerator> generators, StatsdConfig statsd) {
+        this(services, generators, statsd, List.of(), (name, node, catalog, g, problems) -> {
+            problems.add("", "no catalogs are configured");
+            return null;
+        });
     }
 
     /** {@code statsd: {host, port}}, or null. */

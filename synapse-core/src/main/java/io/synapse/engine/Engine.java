@@ -1,7 +1,10 @@
 package io.synapse.engine;
 
+import io.synapse.common.metrics.StatsdSink;
+import io.synapse.config.CatalogConfig;
 import io.synapse.config.ServiceConfig;
 import io.synapse.config.SynapseConfig;
+import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
 import io.synapse.spi.GeneratorState;
 import io.synapse.spi.ServiceView;
@@ -13,12 +16,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -32,6 +35,9 @@ import static java.util.Objects.requireNonNull;
  * snapshots becomes one render, then hands every generator the whole state with the set of
  * services that changed since that generator's last success. A generator that fails is retried
  * with backoff; its pending changes accumulate meanwhile.
+ *
+ * <p>Catalogs add, replace and remove services at run time (see {@link CatalogRuntime}); the
+ * services of the config file come first, in file order, then the catalogs' services by name.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -42,33 +48,57 @@ public final class Engine implements AutoCloseable {
     private enum State { LATENT, STARTED, CLOSED }
 
     private final SynapseConfig config;
-    private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
-    private final List<ServiceWatcher> watchers = new ArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    /** Guards everything below that is not final, and is the dispatcher's monitor. */
     private final Object lock = new Object();
+    private final Map<String, ServiceRuntime> staticRuntimes = new LinkedHashMap<>();
+    private final Map<String, ServiceRuntime> dynamicRuntimes = new HashMap<>();
+    private final Map<String, ServiceWatcher> watchers = new HashMap<>();
+    /** Which catalog defined each dynamic service. */
+    private final Map<String, String> owners = new HashMap<>();
+    private final List<CatalogRuntime> catalogs = new ArrayList<>();
     private final Set<String> dirty = new HashSet<>();
     private final Map<String, Set<String>> pending = new LinkedHashMap<>();
     private final Map<String, Long> retryAt = new LinkedHashMap<>();
     private final Map<String, Long> backoff = new LinkedHashMap<>();
-    private final CountDownLatch watchersReady;
-    private final CountDownLatch outputsReady = new CountDownLatch(1);
+    private boolean outputsReady;
     private final Thread dispatcher;
     private volatile long renders;
-    private final Statsd statsd;
+    private final StatsdSink statsd;
 
     public Engine(SynapseConfig config) {
         this.config = requireNonNull(config, "config is null");
         for (ServiceConfig sc : config.services().values()) {
-            runtimes.put(sc.name(), new ServiceRuntime(sc, config.generators(), this::markDirty, this::watcherReady));
+            staticRuntimes.put(sc.name(), newRuntime(sc, null));
         }
         for (String g : config.generators().keySet()) {
-            pending.put(g, new HashSet<>(runtimes.keySet()));
+            pending.put(g, new HashSet<>(staticRuntimes.keySet()));
         }
-        watchersReady = new CountDownLatch(runtimes.size());
-        Statsd metrics = null;
+        for (CatalogConfig cc : config.catalogs()) {
+            catalogs.add(new CatalogRuntime(cc, config, new CatalogRuntime.Services() {
+                @Override
+                public boolean isTaken(String name, String catalog) {
+                    synchronized (lock) {
+                        String owner = owners.get(name);
+                        return staticRuntimes.containsKey(name) || owner != null && !owner.equals(catalog);
+                    }
+                }
+
+                @Override
+                public void replace(String catalog, Map<String, ServiceConfig> removeOrReplace, Map<String, ServiceConfig> add) {
+                    applyCatalogChange(catalog, removeOrReplace, add);
+                }
+
+                @Override
+                public void initialized() {
+                    markDirty(null);
+                }
+            }));
+        }
+        StatsdSink metrics = null;
         if (config.statsd() != null) {
             try {
-                metrics = new Statsd(config.statsd());
+                metrics = new StatsdSink(config.statsd().host(), config.statsd().port());
             } catch (java.io.IOException e) {
                 LOG.warn("statsd: cannot open a UDP socket: {}; no metrics", e.getMessage());
             }
@@ -78,26 +108,95 @@ public final class Engine implements AutoCloseable {
         dispatcher.setDaemon(true);
     }
 
+    private ServiceRuntime newRuntime(ServiceConfig sc, List<Backend> previous) {
+        return new ServiceRuntime(sc, config.generators(), this::markDirty, () -> markDirty(null), previous);
+    }
+
     public void start() {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("engine already started");
         }
-        LOG.info("starting {} service(s) with generators {}", runtimes.size(), config.generators().keySet());
+        LOG.info("starting {} service(s){} with generators {}", staticRuntimes.size(),
+                catalogs.isEmpty() ? "" : " and " + catalogs.size() + " catalog(s)", config.generators().keySet());
         dispatcher.start();
-        for (ServiceRuntime rt : runtimes.values()) {
-            ServiceWatcher w = create(rt.config(), rt);
-            synchronized (watchers) {
-                watchers.add(w);
-            }
-            try {
-                w.start();
-            } catch (RuntimeException e) {
-                rt.onFailure("watcher " + rt.config().method() + " failed to start: " + e.getMessage(), e);
-            }
+        for (ServiceRuntime rt : staticRuntimes.values()) {
+            startWatcher(rt);
         }
-        if (runtimes.isEmpty()) {
-            markDirty(null);
+        for (CatalogRuntime c : catalogs) {
+            c.start();
         }
+        markDirty(null);
+    }
+
+    private void startWatcher(ServiceRuntime rt) {
+        ServiceWatcher w;
+        try {
+            w = create(rt.config(), rt);
+        } catch (RuntimeException e) {
+            rt.onFailure("watcher " + rt.config().method() + " could not be created: " + e.getMessage(), e);
+            return;
+        }
+        synchronized (lock) {
+            if (state.get() == State.CLOSED) {
+                w.close();
+                return;
+            }
+            watchers.put(rt.name(), w);
+        }
+        try {
+            w.start();
+        } catch (RuntimeException e) {
+            rt.onFailure("watcher " + rt.config().method() + " failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(ServiceWatcher w) {
+        if (w == null) {
+            return;
+        }
+        try {
+            w.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing a watcher failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Applies a catalog's change on the catalog's thread: services in {@code removeOrReplace} stop
+     * (a replaced one keeps its backends until its new watcher reports), those in {@code add}
+     * start.
+     */
+    private void applyCatalogChange(String catalog, Map<String, ServiceConfig> removeOrReplace, Map<String, ServiceConfig> add) {
+        List<ServiceWatcher> toClose = new ArrayList<>();
+        List<ServiceRuntime> toStart = new ArrayList<>();
+        synchronized (lock) {
+            if (state.get() == State.CLOSED) {
+                return;
+            }
+            Map<String, List<Backend>> kept = new HashMap<>();
+            for (String name : removeOrReplace.keySet()) {
+                ServiceRuntime old = dynamicRuntimes.remove(name);
+                owners.remove(name);
+                if (old != null) {
+                    old.detach();
+                    kept.put(name, old.backends());
+                }
+                toClose.add(watchers.remove(name));
+                dirty.add(name);
+            }
+            for (ServiceConfig sc : add.values()) {
+                ServiceRuntime rt = newRuntime(sc, kept.get(sc.name()));
+                dynamicRuntimes.put(sc.name(), rt);
+                owners.put(sc.name(), catalog);
+                pending.values().forEach(p -> p.add(sc.name()));
+                toStart.add(rt);
+                dirty.add(sc.name());
+            }
+            dirty.add("");
+            lock.notifyAll();
+        }
+        toClose.forEach(Engine::closeQuietly);
+        toStart.forEach(this::startWatcher);
     }
 
     @SuppressWarnings("unchecked")
@@ -106,35 +205,78 @@ public final class Engine implements AutoCloseable {
         return factory.create(new WatcherContext(sc.name(), "services." + sc.name() + ".discovery"), (C) sc.watcherConfig(), listener);
     }
 
+    /** Every service in output order: the file's first, then the catalogs' by name. */
+    private List<ServiceRuntime> runtimesLocked() {
+        List<ServiceRuntime> all = new ArrayList<>(staticRuntimes.size() + dynamicRuntimes.size());
+        all.addAll(staticRuntimes.values());
+        if (!dynamicRuntimes.isEmpty()) {
+            dynamicRuntimes.keySet().stream().sorted().forEach(n -> all.add(dynamicRuntimes.get(n)));
+        }
+        return all;
+    }
+
+    private List<ServiceRuntime> runtimes() {
+        synchronized (lock) {
+            return runtimesLocked();
+        }
+    }
+
+    /** Whether every catalog delivered its first set and every service its first snapshot. */
+    private boolean discoveryReady() {
+        for (CatalogRuntime c : catalogs) {
+            if (!c.initialized()) {
+                return false;
+            }
+        }
+        for (ServiceRuntime rt : runtimes()) {
+            if (!rt.initialized()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
-     * Waits until every watcher has delivered its first snapshot and every generator has written
-     * the outputs that include them.
+     * Waits until every catalog delivered its first set, every watcher its first snapshot, and
+     * every generator wrote the outputs that include them.
      */
     public boolean awaitInitialized(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (!watchersReady.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            return false;
+        synchronized (lock) {
+            while (!outputsReady) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            return true;
         }
-        return outputsReady.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    /** Services whose watcher has not delivered a first snapshot yet. */
+    /** Services whose watcher has not delivered a first snapshot yet, and catalogs without a first set. */
     public List<String> uninitializedServices() {
         List<String> out = new ArrayList<>();
-        runtimes.values().forEach(rt -> {
+        for (CatalogRuntime c : catalogs) {
+            if (!c.initialized()) {
+                out.add("catalog " + c.name());
+            }
+        }
+        for (ServiceRuntime rt : runtimes()) {
             if (!rt.initialized()) {
                 out.add(rt.name());
             }
-        });
+        }
         return out;
+    }
+
+    /** The names of the services running now, in output order. */
+    public List<String> serviceNames() {
+        return runtimes().stream().map(ServiceRuntime::name).toList();
     }
 
     public long renders() {
         return renders;
-    }
-
-    private void watcherReady() {
-        watchersReady.countDown();
     }
 
     private void markDirty(String service) {
@@ -152,10 +294,12 @@ public final class Engine implements AutoCloseable {
             // Do not write a config that lacks services whose registry has not answered yet (it
             // would drop their traffic); give them a grace period, then write what is known.
             long graceEnd = System.nanoTime() + STARTUP_GRACE_NANOS;
-            while (state.get() != State.CLOSED && watchersReady.getCount() > 0 && System.nanoTime() < graceEnd) {
-                watchersReady.await(Math.min(100_000_000L, graceEnd - System.nanoTime()), TimeUnit.NANOSECONDS);
+            synchronized (lock) {
+                while (state.get() != State.CLOSED && !discoveryReady() && System.nanoTime() < graceEnd) {
+                    TimeUnit.NANOSECONDS.timedWait(lock, Math.min(TimeUnit.MILLISECONDS.toNanos(100), graceEnd - System.nanoTime()));
+                }
             }
-            if (watchersReady.getCount() > 0) {
+            if (!discoveryReady()) {
                 LOG.warn("no first snapshot after {} s from: {}; writing the outputs with what is known",
                         TimeUnit.NANOSECONDS.toSeconds(STARTUP_GRACE_NANOS), String.join(", ", uninitializedServices()));
             }
@@ -198,16 +342,18 @@ public final class Engine implements AutoCloseable {
         return retryAt.values().stream().mapToLong(t -> Math.max(1, TimeUnit.NANOSECONDS.toMillis(t - now) + 1)).min().orElse(0);
     }
 
-    private void render(Set<String> changed) {
+    private void render(Set<String> changed) throws InterruptedException {
         boolean allOk = true;
-        boolean ready = watchersReady.getCount() == 0;
+        boolean ready = discoveryReady();
         long now = System.nanoTime();
+        List<ServiceRuntime> all = runtimes();
         for (Map.Entry<String, ConfigGenerator> g : config.generators().entrySet()) {
             String name = g.getKey();
-            Set<String> todo = pending.get(name);
-            todo.addAll(changed);
+            Set<String> todo;
             Long due;
             synchronized (lock) {
+                todo = pending.get(name);
+                todo.addAll(changed);
                 due = retryAt.get(name);
             }
             if (due != null && due > now) {
@@ -215,18 +361,24 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             Map<String, ServiceView> views = new LinkedHashMap<>();
-            for (ServiceRuntime rt : runtimes.values()) {
+            for (ServiceRuntime rt : all) {
                 views.put(rt.name(), rt.view(name));
             }
             try {
-                g.getValue().update(new GeneratorState(views, todo));
-                todo.clear();
+                Set<String> sent;
                 synchronized (lock) {
+                    sent = new HashSet<>(todo);
+                }
+                g.getValue().update(new GeneratorState(views, sent));
+                synchronized (lock) {
+                    todo.removeAll(sent);
                     if (retryAt.remove(name) != null) {
                         LOG.info("generator {}: recovered", name);
                     }
                 }
                 backoff.remove(name);
+            } catch (InterruptedException e) {
+                throw e;
             } catch (Exception e) {
                 allOk = false;
                 long delay = Math.min(MAX_BACKOFF_NANOS, backoff.getOrDefault(name, TimeUnit.MILLISECONDS.toNanos(500)) * 2);
@@ -245,15 +397,25 @@ public final class Engine implements AutoCloseable {
         if (statsd != null) {
             statsd.count("synapse.renders", 1);
             statsd.count(allOk ? "synapse.renders.ok" : "synapse.renders.failed", 1);
-            for (String service : changed) {
-                statsd.gauge("synapse.service." + service + ".backends", runtimes.get(service).backends().size());
+            for (ServiceRuntime rt : all) {
+                if (changed.contains(rt.name())) {
+                    statsd.gauge(StatsdSink.name("synapse", "service", rt.name(), "backends"), rt.backends().size());
+                }
             }
         }
         if (allOk && ready) {
-            outputsReady.countDown();
+            synchronized (lock) {
+                outputsReady = true;
+                lock.notifyAll();
+            }
         }
     }
 
+    /**
+     * Stops the catalogs and watchers, waits for the dispatcher to finish its current render (a
+     * running {@code check_command} or reload is interrupted and killed), then closes the
+     * generators. Idempotent.
+     */
     @Override
     public void close() {
         State previous = state.getAndSet(State.CLOSED);
@@ -263,20 +425,23 @@ public final class Engine implements AutoCloseable {
         synchronized (lock) {
             lock.notifyAll();
         }
+        for (CatalogRuntime c : catalogs) {
+            c.close();
+        }
         List<ServiceWatcher> toClose;
-        synchronized (watchers) {
-            toClose = new ArrayList<>(watchers);
+        synchronized (lock) {
+            toClose = new ArrayList<>(watchers.values());
+            watchers.clear();
         }
-        for (ServiceWatcher w : toClose) {
-            try {
-                w.close();
-            } catch (RuntimeException e) {
-                LOG.warn("closing a watcher failed: {}", e.getMessage());
-            }
-        }
+        toClose.forEach(Engine::closeQuietly);
         if (previous == State.STARTED) {
             try {
                 dispatcher.join(1500);
+                while (dispatcher.isAlive()) {
+                    LOG.info("waiting for the current render to stop");
+                    dispatcher.interrupt();
+                    dispatcher.join(1000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -1,5 +1,6 @@
 package io.synapse.engine;
 
+import io.synapse.common.log.Changes;
 import io.synapse.config.LabelFilter;
 import io.synapse.config.ServiceConfig;
 import io.synapse.spi.Backend;
@@ -90,24 +91,6 @@ final class Merge {
 
     /** {@code (+10.0.0.5:8080, -10.0.0.6:8080)} for a log line. */
     static String diff(List<Backend> before, List<Backend> after) {
-        Set<Backend> b = new HashSet<>(before);
-        Set<Backend> a = new HashSet<>(after);
-        List<String> parts = new ArrayList<>();
-        int shown = 0;
-        for (Backend x : after) {
-            if (!b.contains(x) && shown++ < 5) {
-                parts.add("+" + x);
-            }
-        }
-        for (Backend x : before) {
-            if (!a.contains(x) && shown++ < 10) {
-                parts.add("-" + x);
-            }
-        }
-        int total = (int) after.stream().filter(x -> !b.contains(x)).count() + (int) before.stream().filter(x -> !a.contains(x)).count();
-        if (total > parts.size()) {
-            parts.add("... " + (total - parts.size()) + " more");
-        }
-        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+        return Changes.diff(before, after);
     }
 }

@@ -30,12 +30,26 @@ final class ServiceRuntime implements WatcherListener {
     private boolean initialized;
     private boolean failing;
 
-    ServiceRuntime(ServiceConfig config, Map<String, ConfigGenerator> generators, Consumer<String> onChange, Runnable onInitialized) {
+    private volatile boolean detached;
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * @param previous the backends of the service this one replaces (a catalog changed its
+     *     definition), kept until the new watcher reports; null for a new service
+     */
+    ServiceRuntime(ServiceConfig config, Map<String, ConfigGenerator> generators, Consumer<String> onChange, Runnable onInitialized,
+            List<Backend> previous) {
         this.config = config;
         this.generators = generators;
         this.onChange = onChange;
         this.onInitialized = onInitialized;
-        this.backends = List.copyOf(Merge.dedupe(Merge.overridePorts(config, config.defaultServers())));
+        this.backends = previous != null ? List.copyOf(previous)
+                : List.copyOf(Merge.dedupe(Merge.overridePorts(config, config.defaultServers())));
+    }
+
+    /** The service was removed or replaced: later callbacks of its old watcher are ignored. */
+    void detach() {
+        detached = true;
     }
 
     String name() {
@@ -53,6 +67,9 @@ final class ServiceRuntime implements WatcherListener {
     @Override
     public void onBackends(List<Backend> discovered) {
         Objects.requireNonNull(discovered, "backends is null");
+        if (detached) {
+            return;
+        }
         boolean changed;
         boolean first;
         synchronized (this) {
@@ -85,6 +102,9 @@ final class ServiceRuntime implements WatcherListener {
 
     @Override
     public void onGeneratorConfig(Map<String, JsonNode> generatorConfig) {
+        if (detached) {
+            return;
+        }
         boolean changed = false;
         synchronized (this) {
             for (Map.Entry<String, ConfigGenerator> g : generators.entrySet()) {
@@ -114,6 +134,16 @@ final class ServiceRuntime implements WatcherListener {
         if (changed) {
             onChange.accept(config.name());
         }
+    }
+
+    @Override
+    public void onRejected(String registration, String reason) {
+        rejected.incrementAndGet();
+    }
+
+    /** How many registrations the watcher skipped as invalid. */
+    long rejected() {
+        return rejected.get();
     }
 
     @Override

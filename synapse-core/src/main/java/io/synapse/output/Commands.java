@@ -28,6 +28,11 @@ public final class Commands {
         }
     }
 
+    /**
+     * Runs {@code command} with {@code /bin/sh -c}. On timeout the command and its children are
+     * killed and the result has exit code -1; when the calling thread is interrupted they are
+     * killed too and {@link InterruptedException} is thrown.
+     */
     public static Result run(String command, Duration timeout) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
         p.getOutputStream().close();
@@ -49,7 +54,16 @@ public final class Commands {
         }, "command-output");
         reader.setDaemon(true);
         reader.start();
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean finished;
+        try {
+            finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            // synapse is stopping: do not leave the command running behind it
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw e;
+        }
+        if (!finished) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             return new Result(-1, "timed out after " + timeout.toSeconds() + " s");

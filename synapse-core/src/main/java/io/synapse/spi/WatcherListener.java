@@ -22,6 +22,13 @@ public interface WatcherListener {
     default void onGeneratorConfig(Map<String, JsonNode> generatorConfig) {}
 
     /**
+     * A registration was skipped because it is invalid (the watcher logged one warning naming it
+     * and {@code reason}); the engine counts these per service for the status page and metrics.
+     * Call it once per distinct bad registration, not on every re-read.
+     */
+    default void onRejected(String registration, String reason) {}
+
+    /**
      * The watcher could not read its registry (unreachable, session expired, throttled...). The
      * engine logs one line per episode and keeps the last good backends. {@code cause} may be null.
      */

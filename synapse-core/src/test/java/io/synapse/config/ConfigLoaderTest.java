@@ -63,7 +63,7 @@ class ConfigLoaderTest {
         c.putObject("services").set("api", api);
         ((ObjectNode) c.get("services")).set("db", json("{'discovery': {'method': 'zk'}}"));
         assertThat(problems(c)).containsExactlyInAnyOrder(
-                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd and the generators file_output, haproxy",
+                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs and the generators file_output, haproxy",
                 "services.api.keep_defualt_servers: unknown key (did you mean \"keep_default_servers\"?)",
                 "services.api.default_servers[0].host: expected an IP address or a DNS name, got \"bad host\\u000abind :1\"",
                 "services.db.discovery.method: unknown method \"zk\" (installed: base, fake)",
