@@ -5,6 +5,7 @@ import io.synapse.cli.SynapseMain;
 import io.synapse.config.PluginException;
 import io.synapse.config.Plugins;
 import io.synapse.haproxy.HaproxyGeneratorFactory;
+import io.synapse.testing.FakeCatalogFactory;
 import io.synapse.testing.TestConfigs;
 import io.synapse.watcher.BaseWatcherFactory;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,22 @@ class DuplicatePluginTest {
     }
 
     @Test
+    void aSecondRegistrationOfACatalogIsAnError() throws Exception {
+        Path plugins = Files.createDirectory(dir.resolve("plugins"));
+        Path jar = plugins.resolve("fake-catalog.jar");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
+            j.putNextEntry(new JarEntry("META-INF/services/io.synapse.spi.CatalogFactory"));
+            j.write("io.synapse.testing.FakeCatalogFactory\n".getBytes(StandardCharsets.UTF_8));
+            j.closeEntry();
+        }
+
+        assertThatThrownBy(() -> Plugins.fromClasspathAnd(plugins))
+                .isInstanceOf(PluginException.class)
+                .hasMessage("two catalog plugins named \"fake\": io.synapse.testing.FakeCatalogFactory ("
+                        + origin(FakeCatalogFactory.class) + ") and io.synapse.testing.FakeCatalogFactory (" + jar + ")" + HINT);
+    }
+
+    @Test
     void theCommandLineSaysWhichJarsAndExitsWithTwoWritingNothing() throws Exception {
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
         Path jar = plugins.resolve("third-party-base.jar");
@@ -103,7 +120,8 @@ class DuplicatePluginTest {
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
         buildPluginJar(plugins.resolve("static-file.jar"));
         assertThat(Plugins.fromClasspathAnd(plugins).watchers()).containsKeys("base", "static_file");
-        assertThat(Plugins.fromClasspathAnd(plugins).generators()).containsOnlyKeys("file_output", "haproxy");
+        assertThat(Plugins.fromClasspathAnd(plugins).generators()).containsKeys("file_output", "haproxy");
+        assertThat(Plugins.fromClasspathAnd(plugins).catalogs()).containsKey("fake");
     }
 
     /** Where the test run's classpath has a bundled class: synapse-core's classes directory or jar. */
