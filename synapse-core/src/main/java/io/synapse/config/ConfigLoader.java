@@ -336,8 +336,12 @@ public final class ConfigLoader {
         if (options != null && RegistryValues.checkServerOptions(options) != null) {
             problems.add("haproxy_server_options", RegistryValues.checkServerOptions(options).substring("haproxy_server_options ".length()));
         }
-        Map<String, String> labels = new LinkedHashMap<>();
-        s.objectOrEmpty("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> labels = null; // none: most default servers have no labels
+        if (s.has("labels")) {
+            Map<String, String> read = new LinkedHashMap<>();
+            s.objectOrEmpty("labels").fields().forEachRemaining(e -> read.put(e.getKey(), e.getValue().asText()));
+            labels = read;
+        }
         Long id = s.integer("id", 0, Long.MAX_VALUE, null);
         Long serverId = s.integer("haproxy_server_id", 1, Integer.MAX_VALUE, null);
         if (problems.size() > before) {
