@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The distribution's layout test, run by `mvn verify` (skipped with -DskipTests):
-#   check-dist.sh target/synapse-VERSION target/synapse-VERSION.tar.gz
+#   check-dist.sh target/synapse-VERSION target/synapse-VERSION.tar.gz pom.xml
 # Unpacks the tar.gz and checks: the same files as the directory; bin/synapse and bin/nerve; one
 # lib/ of jars only, each library once (no two versions of a jar, no class in two jars); an empty
 # plugins/; the examples. Then runs bin/synapse --check and --once and bin/nerve --check-config from
@@ -10,6 +10,7 @@
 set -euo pipefail
 dir=$1
 tarball=$2
+pom=$3
 fail() {
   echo "check-dist: $*" >&2
   exit 1
@@ -39,7 +40,10 @@ for f in base.json nerve.conf.json; do
 done
 others=$(find "$home/lib" -mindepth 1 ! -name '*.jar')
 [ -z "$others" ] || fail "lib/ holds more than jars: $others"
-for module in synapse-common synapse-core watcher-zookeeper watcher-etcd watcher-ec2tag watcher-dns watcher-marathon nerve-reporter; do
+# the modules dist/pom.xml bundles (one dependency line each), and synapse-common
+bundled=$(grep -o '<groupId>io.synapse</groupId><artifactId>[^<]*' "$pom" | sed 's/.*<artifactId>//')
+[ -n "$bundled" ] || fail "found no io.synapse dependencies in $pom"
+for module in synapse-common $bundled; do
   compgen -G "$home/lib/$module-[0-9]*.jar" >/dev/null || fail "lib/ has no $module jar"
 done
 # each library once: no two jars that differ only in their version ...
@@ -76,7 +80,7 @@ for example in "$home"/examples/*.json; do
   case "$example" in *nerve.conf.json) continue ;; esac
   JAVA_OPTS="-Xlog:class+load:file=$work/loaded" "$home/bin/synapse" --config "$example" --check >/dev/null ||
     fail "bin/synapse --check $example failed"
-  heavy=$(grep -oE ' (org\.apache\.curator|io\.etcd|io\.grpc|io\.netty|io\.vertx|software\.amazon)\.[A-Za-z0-9_.$]+' "$work/loaded" | head -3 || true)
+  heavy=$(grep -oE ' (org\.apache\.curator|io\.etcd|io\.grpc|io\.netty|io\.vertx|software\.amazon|org\.xbill)\.[A-Za-z0-9_.$]+' "$work/loaded" | head -3 || true)
   [ -z "$heavy" ] || fail "--check of $(basename "$example") loads registry client classes:$heavy"
 done
 
