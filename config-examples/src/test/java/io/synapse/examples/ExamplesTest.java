@@ -37,7 +37,8 @@ class ExamplesTest {
     /** Examples tested elsewhere: nerve.conf.json by NerveToSynapseTest, clayio-ec2tag.json by watcher-ec2tag's ClayIoExampleTest. */
     static final Set<String> TESTED_ELSEWHERE = Set.of("nerve.conf.json", "clayio-ec2tag.json");
     static final Set<String> TESTED_HERE = Set.of("base.json", "zookeeper-nerve.json", "etcd-ttl-keys.json",
-            "etcd-announce-host-routing.json", "etcd-nerve.json", "skydns-srv.json", "marathon-lb.json");
+            "etcd-announce-host-routing.json", "etcd-nerve.json", "skydns-srv.json", "marathon-lb.json",
+            "zookeeper-to-etcd-migration.json", "sequential-dns-fallback.json");
 
     static EtcdCluster etcd;
     static Client etcdClient;
@@ -183,6 +184,46 @@ class ExamplesTest {
                     "server 10.3.0.1_10.3.0.1:31001 10.3.0.1:31001 id 1 cookie 10.3.0.1_10.3.0.1:31001 check inter 2s rise 2 fall 3");
             // one event stream for the service and the catalog
             assertThat(marathon.streamConnects()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void zookeeperToEtcdMigration() throws Exception {
+        // during the move, nerve registers api in both registries; billing has moved to etcd, ZooKeeper is its fallback
+        put("/nerve/services/api/host2_api", new String(NerveRegistration.of("10.0.2.2", 8080, "host2").toJson(), StandardCharsets.UTF_8));
+        put("/nerve/services/billing/host3_billing", new String(NerveRegistration.of("10.0.3.3", 9000, "host3").toJson(), StandardCharsets.UTF_8));
+        try (TestingServer zk = new TestingServer(true);
+             CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            client.start();
+            client.create().creatingParentsIfNeeded().forPath("/nerve/services/api/host1_0000000001",
+                    NerveRegistration.of("10.0.1.1", 8080, "host1").toJson());
+            client.create().creatingParentsIfNeeded().forPath("/nerve/services/billing/host1_0000000001",
+                    NerveRegistration.of("10.0.1.1", 9000, "host1").toJson());
+            String cfg = renderOnce(EXAMPLES.resolve("zookeeper-to-etcd-migration.json"), out,
+                    Map.of("ZK_HOSTS", zk.getConnectString(), "ETCD_ENDPOINT", etcd.endpoint(0)));
+            assertThat(cfg).contains("server host1_10.0.1.1:8080 10.0.1.1:8080", "server host2_10.0.2.2:8080 10.0.2.2:8080",
+                    "server host3_10.0.3.3:9000 10.0.3.3:9000").doesNotContain("10.0.1.1:9000");
+        }
+    }
+
+    @Test
+    void sequentialFallbackToDns() throws Exception {
+        try (Knot dns = Knot.start("legacy.kw", """
+                search 5 IN A 10.9.0.1
+                search 5 IN A 10.9.0.2
+                """);
+             TestingServer zk = new TestingServer(true);
+             CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            client.start();
+            client.create().creatingParentsIfNeeded().forPath("/nerve/services/search");
+            Map<String, String> env = Map.of("ZK_HOSTS", zk.getConnectString(), "DNS_NAMESERVER", dns.address());
+            // nothing registered yet: DNS serves
+            String cfg = renderOnce(EXAMPLES.resolve("sequential-dns-fallback.json"), out, env);
+            assertThat(cfg).contains("server search-legacy_10.9.0.1:9200 10.9.0.1:9200", "server search-legacy_10.9.0.2:9200 10.9.0.2:9200");
+            // registered: the registry wins
+            client.create().forPath("/nerve/services/search/host1_0000000001", NerveRegistration.of("10.0.1.1", 9200, "host1").toJson());
+            cfg = renderOnce(EXAMPLES.resolve("sequential-dns-fallback.json"), out, env);
+            assertThat(cfg).contains("server host1_10.0.1.1:9200 10.0.1.1:9200").doesNotContain("10.9.0.1");
         }
     }
 }

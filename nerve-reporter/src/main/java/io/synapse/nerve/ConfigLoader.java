@@ -1,24 +1,25 @@
 package io.synapse.nerve;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synapse.common.config.ConfigFiles;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.config.DidYouMean;
+import io.synapse.common.config.EnvSubstitution;
+import io.synapse.common.config.JsonFields;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.EtcdConnections;
+import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.tls.TlsFiles;
+import io.synapse.common.zookeeper.ZooKeeperAuth;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.nerve.CheckConfig.Spec;
-import io.synapse.nerve.ReporterTarget.EtcdConnection;
 import io.synapse.nerve.ReporterTarget.NodeType;
 import io.synapse.nerve.ServiceConfig.RateLimitConfig;
-import io.synapse.common.config.ConfigProblems;
-import io.synapse.common.registry.NerveRegistration;
-import io.synapse.common.registry.RegistryValues;
 
+import java.io.File;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,10 +35,12 @@ import java.util.stream.Stream;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Reads {@code nerve.conf.json} (or {@code .yaml} / {@code .yml}) plus {@code service_conf_dir},
- * substitutes {@code ${VAR}} / {@code ${VAR:-default}} in string values, and validates every key,
- * collecting all problems with their JSON paths. A problem inside one service only drops that
- * service; a problem at the top level makes the whole config unusable.
+ * Reads {@code nerve.conf.json} (or {@code .yaml} / {@code .yml}) plus {@code service_conf_dir}
+ * with synapse's config kit: {@code ${VAR}} substituted in strings first, exactly as synapse does,
+ * then every key read with {@link JsonFields} (so the same problem has the same message in both
+ * tools), every problem collected with its JSON path. A problem inside one service only drops
+ * that service; a problem at the top level makes the whole config unusable. Registry settings
+ * are checked with the watchers' own code (ZooKeeper hosts and auth, etcd endpoints, TLS files).
  */
 final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of(
@@ -45,10 +48,12 @@ final class ConfigLoader {
             "statsd", "maintenance_file", "verify_interval");
     static final List<String> SERVICE_KEYS = List.of(
             "host", "port", "reporter_type", "check_interval", "checks", "weight", "haproxy_server_options", "labels",
-            "zk_hosts", "zk_path", "node_type", "use_path_encoding",
+            "zk_hosts", "zk_path", "zk_auth", "node_type", "use_path_encoding",
             "etcd_host", "etcd_port", "etcd_path", "etcd_endpoints", "etcd_ca_file", "etcd_cert_file", "etcd_key_file",
             "etcd_user", "etcd_password",
             "rate_limiting", "maintenance_file", "max_repeated_report_failures");
+    static final List<String> REPORTER_TYPES = List.of("zookeeper", "etcd");
+    static final List<String> NODE_TYPES = List.of("ephemeral_sequential", "ephemeral", "persistent", "persistent_sequential");
     static final List<String> CHECK_TYPES = List.of("http", "tcp", "redis", "exec", "noop");
     static final List<String> CHECK_KEYS = List.of("type", "name", "timeout", "rise", "fall", "host", "port");
     static final List<String> HTTP_KEYS = List.of(
@@ -56,11 +61,10 @@ final class ConfigLoader {
     static final List<String> EXEC_KEYS = List.of("command");
     static final int DEFAULT_ETCD_PORT = 4003;
     static final int DEFAULT_STATSD_PORT = 8125;
-    private static final double MAX_SECONDS = 86_400;
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final Duration MIN_SECONDS = Duration.ofMillis(1);
+    static final Duration MAX_SECONDS = Duration.ofDays(1);
+    private static final EtcdConnections.Keys ETCD_KEYS = new EtcdConnections.Keys("etcd_endpoints",
+            new TlsFiles.Keys("etcd_ca_file", "etcd_cert_file", "etcd_key_file"), "etcd_user", "etcd_password");
 
     private final Map<String, String> env;
 
@@ -90,7 +94,7 @@ final class ConfigLoader {
     Result load(Path file, String instanceIdOverride) {
         requireNonNull(file, "file is null");
         ConfigProblems problems = new ConfigProblems();
-        JsonNode root = read(file, problems, "");
+        JsonNode root = ConfigFiles.read(file, problems);
         if (root == null) {
             return new Result(null, problems.messages(), Set.of());
         }
@@ -100,54 +104,28 @@ final class ConfigLoader {
     /** Loads config text; {@code yaml} selects the format. */
     Result parse(String text, boolean yaml, String instanceIdOverride) {
         ConfigProblems problems = new ConfigProblems();
-        JsonNode root;
-        try {
-            root = (yaml ? YAML : JSON).readTree(text);
-        } catch (JsonProcessingException e) {
-            problems.add("", syntaxError(yaml ? "YAML" : "JSON", e));
+        JsonNode root = ConfigFiles.parse(text, yaml, null, problems);
+        if (root == null) {
             return new Result(null, problems.messages(), Set.of());
         }
         return build(root, problems, instanceIdOverride);
     }
 
-    static boolean isYaml(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".yaml") || name.endsWith(".yml");
-    }
-
-    private static JsonNode read(Path file, ConfigProblems problems, String path) {
-        boolean yaml = isYaml(file);
-        try {
-            String text = Files.readString(file);
-            JsonNode node = (yaml ? YAML : JSON).readTree(text);
-            if (node == null || node.isMissingNode()) {
-                problems.add(path, file + ": the file is empty");
-                return null;
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            problems.add(path, file + ": " + syntaxError(yaml ? "YAML" : "JSON", e));
-        } catch (IOException e) {
-            problems.add(path, "cannot read " + file + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null || e.getMessage().equals(file.toString()) ? "" : " " + e.getMessage()));
-        }
-        return null;
-    }
-
-    private static String syntaxError(String format, JsonProcessingException e) {
-        JsonLocation at = e.getLocation();
-        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        String message = e.getOriginalMessage();
-        int nl = message.indexOf('\n');
-        return "invalid " + format + where + ": " + (nl < 0 ? message : message.substring(0, nl));
-    }
-
     private Result build(JsonNode root, ConfigProblems problems, String instanceIdOverride) {
-        if (root == null || !root.isObject()) {
-            problems.add("", "expected a JSON object at the top level, got " + got(root));
+        if (!root.isObject()) {
+            problems.add("", "the configuration must be a JSON object, got " + JsonFields.describe(root));
             return new Result(null, problems.messages(), Set.of());
         }
-        Fields top = new Fields(root, problems, TOP_KEYS);
+        // the services are substituted one by one, so that a problem there only drops its service
+        ObjectNode top = ((ObjectNode) root).deepCopy();
+        JsonNode servicesNode = top.remove("services");
+        if (instanceIdOverride != null) {
+            top.remove("instance_id"); // replaced, so not read (nor substituted)
+        }
+        EnvSubstitution.apply(top, env::get, problems);
+        JsonFields f = JsonFields.of(top, problems);
+        f.rejectUnknown(TOP_KEYS);
+
         String instanceId;
         if (instanceIdOverride != null) {
             instanceId = instanceIdOverride;
@@ -156,55 +134,44 @@ final class ConfigLoader {
                 problems.add("--instance-id", problem);
             }
         } else {
-            instanceId = top.string("instance_id", true);
+            instanceId = f.requiredString("instance_id");
             String problem = instanceId == null ? null : checkInstanceId(instanceId);
             if (problem != null) {
                 problems.add("instance_id", problem);
             }
         }
-        Path heartbeat = top.path("heartbeat_path", false);
-        Path maintenance = top.path("maintenance_file", false);
-        Duration verify = top.seconds("verify_interval", NerveConfig.DEFAULT_VERIFY_INTERVAL);
-        Integer maxFailures = top.integer("max_repeated_report_failures", 1, 1_000_000,
-                ServiceConfig.DEFAULT_MAX_REPEATED_REPORT_FAILURES);
+        Path heartbeat = f.path("heartbeat_path");
+        Path maintenance = f.path("maintenance_file");
+        Duration verify = f.duration("verify_interval", MIN_SECONDS, MAX_SECONDS, NerveConfig.DEFAULT_VERIFY_INTERVAL);
+        int defaultMaxFailures = f.integer("max_repeated_report_failures", 1, Integer.MAX_VALUE,
+                (long) ServiceConfig.DEFAULT_MAX_REPEATED_REPORT_FAILURES).intValue();
         NerveConfig.StatsdConfig statsd = null;
-        if (top.has("statsd")) {
-            JsonNode s = root.get("statsd");
-            ConfigProblems sp = problems.at("statsd");
-            if (!s.isObject()) {
-                sp.add("", "expected an object with host and port, got " + got(s));
-            } else {
-                Fields sf = new Fields(s, sp, List.of("host", "port"));
-                String host = sf.host("host", "localhost");
-                Integer port = sf.integer("port", 1, 65535, DEFAULT_STATSD_PORT);
-                if (host != null && port != null) {
-                    statsd = new NerveConfig.StatsdConfig(host, port);
-                }
-            }
+        if (f.hasValue("statsd")) {
+            JsonFields s = f.object("statsd");
+            s.rejectUnknown(List.of("host", "port"));
+            statsd = new NerveConfig.StatsdConfig(s.host("host", "localhost"),
+                    s.integer("port", 1, 65535, (long) DEFAULT_STATSD_PORT).intValue());
         }
-        JsonNode servicesNode = root.get("services");
-        boolean hasConfDir = top.has("service_conf_dir");
-        if ((servicesNode == null || servicesNode.isNull()) && !hasConfDir) {
-            problems.add("services", "is required (it may be empty: {})");
-        } else if (servicesNode != null && !servicesNode.isNull() && !servicesNode.isObject()) {
-            problems.add("services", "expected an object of service name to service config, got " + got(servicesNode));
+        boolean hasServices = servicesNode != null && !servicesNode.isNull();
+        if (!hasServices && !f.hasValue("service_conf_dir")) {
+            problems.add("services", "is required (or service_conf_dir)");
+        } else if (hasServices && !servicesNode.isObject()) {
+            problems.add("services", "expected an object of service name to service, got " + JsonFields.describe(servicesNode));
         }
-        Path confDir = top.path("service_conf_dir", false);
+        Path confDir = f.path("service_conf_dir");
         if (confDir != null && !Files.isDirectory(confDir)) {
             problems.add("service_conf_dir", "not a directory: " + confDir);
             confDir = null;
         }
         boolean fatal = !problems.isEmpty();
-        int defaultMaxFailures = maxFailures == null ? ServiceConfig.DEFAULT_MAX_REPEATED_REPORT_FAILURES : maxFailures;
         String id = instanceId == null ? "unknown" : instanceId;
 
         Map<String, ServiceConfig> services = new LinkedHashMap<>();
         Set<String> bad = new LinkedHashSet<>();
-        if (servicesNode != null && servicesNode.isObject()) {
+        if (hasServices && servicesNode.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = servicesNode.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                ConfigProblems sp = problems.at("services").at(e.getKey());
-                addService(e.getKey(), e.getValue(), sp, id, defaultMaxFailures, services, bad);
+                addService(e.getKey(), e.getValue(), problems.at("services").at(e.getKey()), id, defaultMaxFailures, services, bad);
             }
         }
         if (confDir != null) {
@@ -229,7 +196,7 @@ final class ConfigLoader {
                     fp.add("", "service \"" + name + "\" is already defined in services; this file is ignored");
                     continue;
                 }
-                JsonNode node = read(file, fp, "");
+                JsonNode node = ConfigFiles.read(file, fp);
                 if (node == null) {
                     bad.add(name);
                     continue;
@@ -267,27 +234,32 @@ final class ConfigLoader {
     }
 
     private ServiceConfig service(String name, JsonNode node, ConfigProblems sp, String instanceId, int defaultMaxFailures) {
+        int before = sp.size();
         if (name.isEmpty() || name.indexOf('/') >= 0 || RegistryValues.hasControl(name) || name.length() > 200) {
             sp.add("", "a service name must be 1-200 characters without / or control characters");
         }
         if (!node.isObject()) {
-            sp.add("", "expected an object, got " + got(node));
+            sp.add("", "expected an object, got " + JsonFields.describe(node));
             return null;
         }
-        int before = sp.size();
-        Fields f = new Fields(node, sp, SERVICE_KEYS);
+        ObjectNode copy = ((ObjectNode) node).deepCopy();
+        EnvSubstitution.apply(copy, env::get, sp);
+        JsonFields f = JsonFields.of(copy, sp);
+        f.rejectUnknown(SERVICE_KEYS);
         String host = f.host("host", null);
-        if (host == null && !f.has("host")) {
+        if (!f.hasValue("host")) {
             sp.add("host", "is required");
         }
-        Integer port = f.integer("port", 1, 65535, null);
-        if (port == null && !f.has("port")) {
+        Long port = f.integer("port", 1, 65535, null);
+        if (!f.hasValue("port")) {
             sp.add("port", "is required");
         }
-        String reporterType = f.choice("reporter_type", List.of("zookeeper", "etcd"), "zookeeper");
-        Duration interval = f.seconds("check_interval", ServiceConfig.DEFAULT_CHECK_INTERVAL);
-        Integer weight = f.integer("weight", 0, 256, null);
-        String options = f.string("haproxy_server_options", false);
+        int mark = sp.size();
+        String reporterType = f.choice("reporter_type", REPORTER_TYPES, "zookeeper");
+        boolean reporterTypeOk = sp.size() == mark;
+        Duration interval = f.duration("check_interval", MIN_SECONDS, MAX_SECONDS, ServiceConfig.DEFAULT_CHECK_INTERVAL);
+        Long weight = f.integer("weight", 0, 256, null);
+        String options = f.string("haproxy_server_options", null);
         if (options != null) {
             String problem = RegistryValues.checkServerOptions(options);
             if (problem != null) {
@@ -303,40 +275,35 @@ final class ConfigLoader {
                 }
             }
         }
-        Path maintenance = f.path("maintenance_file", false);
-        Integer maxFailures = f.integer("max_repeated_report_failures", 1, 1_000_000, defaultMaxFailures);
-        RateLimitConfig rateLimit = null;
-        if (f.has("rate_limiting")) {
-            rateLimit = rateLimit(node.get("rate_limiting"), sp.at("rate_limiting"));
-        }
+        Path maintenance = f.path("maintenance_file");
+        int maxFailures = f.integer("max_repeated_report_failures", 1, Integer.MAX_VALUE, (long) defaultMaxFailures).intValue();
+        RateLimitConfig rateLimit = f.hasValue("rate_limiting") ? rateLimit(f.object("rate_limiting")) : null;
 
         ReporterTarget reporter = null;
-        if ("zookeeper".equals(reporterType)) {
-            reporter = zookeeper(f, sp);
-        } else if ("etcd".equals(reporterType)) {
-            reporter = etcd(f, sp);
+        if (reporterTypeOk) {
+            reporter = reporterType.equals("etcd") ? etcd(f, sp) : zookeeper(f, sp);
         }
 
         List<CheckConfig> checks = new ArrayList<>();
-        JsonNode checksNode = node.get("checks");
+        JsonNode checksNode = f.get("checks");
         if (checksNode != null && !checksNode.isNull()) {
             if (!checksNode.isArray()) {
-                sp.add("checks", "expected a list of checks, got " + got(checksNode));
+                sp.add("checks", "expected a list of checks, got " + JsonFields.describe(checksNode));
             } else {
                 for (int i = 0; i < checksNode.size(); i++) {
                     CheckConfig check = check(checksNode.get(i), sp.at("checks").at("[" + i + "]"),
-                            host == null ? "127.0.0.1" : host, port == null ? 1 : port);
+                            host == null ? "127.0.0.1" : host, port == null ? 1 : port.intValue());
                     if (check != null) {
                         checks.add(check);
                     }
                 }
             }
         }
-        if (sp.size() > before || host == null || port == null || reporter == null || interval == null) {
+        if (sp.size() > before || host == null || port == null || reporter == null) {
             return null;
         }
-        ServiceConfig config = new ServiceConfig(name, host, port, reporter, interval, checks, weight, options,
-                labels, maintenance, rateLimit, maxFailures == null ? defaultMaxFailures : maxFailures);
+        ServiceConfig config = new ServiceConfig(name, host, port.intValue(), reporter, interval, checks,
+                weight == null ? null : weight.intValue(), options, labels, maintenance, rateLimit, maxFailures);
         try {
             config.registration(instanceId).validate();
         } catch (IllegalArgumentException e) {
@@ -346,151 +313,85 @@ final class ConfigLoader {
         return config;
     }
 
-    private RateLimitConfig rateLimit(JsonNode node, ConfigProblems rp) {
-        if (!node.isObject()) {
-            rp.add("", "expected an object with average_rate, max_burst, shadow_mode, got " + got(node));
-            return null;
+    private static RateLimitConfig rateLimit(JsonFields r) {
+        r.rejectUnknown(List.of("average_rate", "max_burst", "shadow_mode"));
+        Double rate = r.positiveNumber("average_rate", null);
+        if (!r.hasValue("average_rate")) {
+            r.problems().add("average_rate", "is required (status-change reports per second)");
         }
-        Fields f = new Fields(node, rp, List.of("average_rate", "max_burst", "shadow_mode"));
-        Double rate = f.positiveNumber("average_rate", null);
-        if (rate == null && !f.has("average_rate")) {
-            rp.add("average_rate", "is required (status-change reports per second)");
-        }
-        Double burst = f.positiveNumber("max_burst", 1.0);
-        Boolean shadow = f.bool("shadow_mode", false);
-        if (rate == null || burst == null || shadow == null) {
-            return null;
-        }
-        return new RateLimitConfig(rate, burst, shadow);
+        double burst = r.positiveNumber("max_burst", 1.0);
+        boolean shadow = r.bool("shadow_mode", false);
+        return rate == null ? null : new RateLimitConfig(rate, burst, shadow);
     }
 
-    private ReporterTarget zookeeper(Fields f, ConfigProblems sp) {
+    private static ReporterTarget zookeeper(JsonFields f, ConfigProblems sp) {
+        int before = sp.size();
         List<String> hosts = f.strings("zk_hosts", true);
-        if (hosts == null && !f.has("zk_hosts")) {
+        if (!f.hasValue("zk_hosts")) {
             sp.add("zk_hosts", "is required for reporter_type zookeeper");
-        } else if (hosts != null) {
-            if (hosts.isEmpty()) {
-                sp.add("zk_hosts", "must not be empty");
-                hosts = null;
-            } else {
-                for (int i = 0; i < hosts.size(); i++) {
-                    if (!hosts.get(i).matches("[^\\s,/]+:[0-9]{1,5}(/[^\\s,]*)?")) {
-                        sp.add("zk_hosts[" + i + "]", "expected \"host:port\", got " + RegistryValues.quote(hosts.get(i)));
-                        hosts = null;
-                        break;
-                    }
-                }
-            }
+        } else if (hosts != null && sp.size() == before) {
+            ZooKeeperEnsemble.checkHosts("zk_hosts", hosts, sp);
         }
-        String path = f.string("zk_path", false);
-        if (path == null && !f.has("zk_path")) {
+        ZooKeeperAuth auth = null;
+        if (f.hasValue("zk_auth")) {
+            JsonFields a = f.object("zk_auth");
+            a.rejectUnknown(List.of("scheme", "credentials"));
+            auth = ZooKeeperAuth.fromConfig(a.string("scheme", null), a.string("credentials", null), a.problems());
+        }
+        String path = f.string("zk_path", null);
+        if (!f.hasValue("zk_path")) {
             sp.add("zk_path", "is required for reporter_type zookeeper");
         } else if (path != null) {
             String problem = checkRegistryPath(path);
             if (problem != null) {
                 sp.add("zk_path", problem);
-                path = null;
-            } else {
-                path = stripTrailingSlash(path);
             }
         }
-        String nodeType = f.choice("node_type",
-                List.of("ephemeral_sequential", "ephemeral", "persistent", "persistent_sequential"), "ephemeral_sequential");
-        Boolean encoding = f.bool("use_path_encoding", false);
-        if (hosts == null || path == null || nodeType == null || encoding == null) {
+        String nodeType = f.choice("node_type", NODE_TYPES, "ephemeral_sequential");
+        boolean encoding = f.bool("use_path_encoding", false);
+        if (sp.size() > before || hosts == null || path == null) {
             return null;
         }
-        return new ReporterTarget.ZooKeeper(hosts, path, NodeType.valueOf(nodeType.toUpperCase(Locale.ROOT)), encoding);
+        return new ReporterTarget.ZooKeeper(ZooKeeperEnsemble.of(hosts, auth), stripTrailingSlash(path),
+                NodeType.valueOf(nodeType.toUpperCase(Locale.ROOT)), encoding);
     }
 
-    private ReporterTarget etcd(Fields f, ConfigProblems sp) {
+    private static ReporterTarget etcd(JsonFields f, ConfigProblems sp) {
         int before = sp.size();
-        List<URI> endpoints = new ArrayList<>();
-        Path ca = f.path("etcd_ca_file", true);
-        Path cert = f.path("etcd_cert_file", true);
-        Path key = f.path("etcd_key_file", true);
-        if (cert != null && key == null && !f.has("etcd_key_file")) {
-            sp.add("etcd_key_file", "is required with etcd_cert_file");
-        }
-        if (key != null && cert == null && !f.has("etcd_cert_file")) {
-            sp.add("etcd_cert_file", "is required with etcd_key_file");
-        }
-        boolean tls = ca != null || cert != null;
-        if (f.has("etcd_endpoints")) {
-            if (f.has("etcd_host") || f.has("etcd_port")) {
+        String ca = f.string("etcd_ca_file", null);
+        String cert = f.string("etcd_cert_file", null);
+        String key = f.string("etcd_key_file", null);
+        boolean tls = ca != null || cert != null || key != null;
+        List<String> endpoints = null;
+        if (f.hasValue("etcd_endpoints")) {
+            if (f.hasValue("etcd_host") || f.hasValue("etcd_port")) {
                 sp.add("etcd_endpoints", "use either etcd_endpoints or etcd_host/etcd_port, not both");
             }
-            List<String> urls = f.strings("etcd_endpoints", true);
-            if (urls != null && urls.isEmpty()) {
-                sp.add("etcd_endpoints", "must not be empty");
-            } else if (urls != null) {
-                for (int i = 0; i < urls.size(); i++) {
-                    URI uri = endpoint(urls.get(i));
-                    if (uri == null) {
-                        sp.add("etcd_endpoints[" + i + "]", "expected a URL like http://10.0.0.1:2379, got "
-                                + RegistryValues.quote(urls.get(i)));
-                    } else {
-                        endpoints.add(uri);
-                    }
-                }
-                boolean https = endpoints.stream().anyMatch(u -> u.getScheme().equals("https"));
-                boolean http = endpoints.stream().anyMatch(u -> u.getScheme().equals("http"));
-                if (https && http) {
-                    sp.add("etcd_endpoints", "mixes http:// and https:// endpoints");
-                } else if (tls && http) {
-                    sp.add("etcd_endpoints", "TLS files are set, so the endpoints must be https:// URLs");
-                }
-            }
+            endpoints = f.strings("etcd_endpoints", true);
         } else {
             String host = f.host("etcd_host", null);
-            if (host == null && !f.has("etcd_host")) {
+            if (!f.hasValue("etcd_host")) {
                 sp.add("etcd_host", "is required for reporter_type etcd (or use etcd_endpoints)");
             }
-            Integer port = f.integer("etcd_port", 1, 65535, DEFAULT_ETCD_PORT);
-            if (host != null && port != null) {
+            long port = f.integer("etcd_port", 1, 65535, (long) DEFAULT_ETCD_PORT);
+            if (host != null) {
+                // TLS files make the Ruby tool's host and port an https endpoint
                 String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-                endpoints.add(URI.create((tls ? "https" : "http") + "://" + h + ":" + port));
+                endpoints = List.of((tls ? "https" : "http") + "://" + h + ":" + port);
             }
         }
-        String path = f.string("etcd_path", false);
-        if (path == null) {
-            path = f.has("etcd_path") ? null : "/";
-        } else {
-            String problem = checkRegistryPath(path);
-            if (problem != null) {
-                sp.add("etcd_path", problem);
-                path = null;
-            }
+        String path = f.string("etcd_path", "/");
+        String problem = checkRegistryPath(path);
+        if (problem != null) {
+            sp.add("etcd_path", problem);
         }
-        String user = f.string("etcd_user", false);
-        String password = f.string("etcd_password", false);
-        if (user != null && password == null && !f.has("etcd_password")) {
-            sp.add("etcd_password", "is required with etcd_user");
-        }
-        if (password != null && user == null && !f.has("etcd_user")) {
-            sp.add("etcd_user", "is required with etcd_password");
-        }
-        if (sp.size() > before || endpoints.isEmpty() || path == null) {
+        String user = f.string("etcd_user", null);
+        String password = f.string("etcd_password", null);
+        if (sp.size() > before || endpoints == null) {
             return null;
         }
-        return new ReporterTarget.Etcd(new EtcdConnection(endpoints, ca, cert, key, user, password), stripTrailingSlash(path));
-    }
-
-    private static URI endpoint(String text) {
-        try {
-            URI uri = new URI(text.trim());
-            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!"http".equals(scheme) && !"https".equals(scheme) || uri.getHost() == null) {
-                return null;
-            }
-            if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
-                return null;
-            }
-            int port = uri.getPort() < 0 ? 2379 : uri.getPort();
-            return new URI(scheme, null, uri.getHost(), port, null, null, null);
-        } catch (URISyntaxException e) {
-            return null;
-        }
+        EtcdConnection connection = EtcdConnections.fromConfig(ETCD_KEYS, endpoints, ca, cert, key, user, password, sp);
+        return connection == null ? null : new ReporterTarget.Etcd(connection, stripTrailingSlash(path));
     }
 
     /** A ZooKeeper / etcd path: starts with /, no empty, "." or ".." segments, no control characters. */
@@ -521,25 +422,24 @@ final class ConfigLoader {
         return p;
     }
 
-    private CheckConfig check(JsonNode node, ConfigProblems cp, String serviceHost, int servicePort) {
+    private static CheckConfig check(JsonNode node, ConfigProblems cp, String serviceHost, int servicePort) {
         if (node == null || !node.isObject()) {
-            cp.add("", "expected an object with a \"type\", got " + got(node));
+            cp.add("", "expected an object with a \"type\", got " + JsonFields.describe(node));
             return null;
         }
         int before = cp.size();
-        JsonNode typeNode = node.get("type");
+        JsonFields c = JsonFields.of(node, cp);
         String type = null;
-        if (typeNode == null || typeNode.isNull()) {
+        if (!c.hasValue("type")) {
             cp.add("type", "is required (one of: " + String.join(", ", CHECK_TYPES) + ")");
-        } else if (!typeNode.isTextual()) {
-            cp.add("type", "expected a string, got " + got(typeNode));
         } else {
-            type = substitute(typeNode.asText(), cp, "type");
+            type = c.string("type", null);
             if (type != null && type.equals("rabbitmq")) {
                 cp.add("type", "rabbitmq checks are not supported (supported: " + String.join(", ", CHECK_TYPES) + ")");
                 type = null;
             } else if (type != null && !CHECK_TYPES.contains(type)) {
-                cp.add("type", unknown("check type " + RegistryValues.quote(type), type, CHECK_TYPES));
+                cp.add("type", "unknown check type " + RegistryValues.quote(type) + DidYouMean.suggest(type, CHECK_TYPES)
+                        + " (supported: " + String.join(", ", CHECK_TYPES) + ")");
                 type = null;
             }
         }
@@ -552,28 +452,25 @@ final class ConfigLoader {
         } else if (type.equals("exec")) {
             allowed.addAll(EXEC_KEYS);
         }
-        Fields f = new Fields(node, cp, allowed, type + " check");
-        String host = f.host("host", serviceHost);
-        Integer port = f.integer("port", 1, 65535, servicePort);
-        Duration timeout = f.seconds("timeout", type.equals("exec") ? CheckConfig.DEFAULT_EXEC_TIMEOUT : CheckConfig.DEFAULT_TIMEOUT);
-        Integer rise = f.integer("rise", 1, 1_000_000, 1);
-        Integer fall = f.integer("fall", 1, 1_000_000, 1);
-        String name = f.string("name", false);
+        c.rejectUnknown(allowed, "check type \"" + type + "\"");
+        String host = c.host("host", serviceHost);
+        int port = c.integer("port", 1, 65535, (long) servicePort).intValue();
+        Duration timeout = c.duration("timeout", MIN_SECONDS, MAX_SECONDS,
+                type.equals("exec") ? CheckConfig.DEFAULT_EXEC_TIMEOUT : CheckConfig.DEFAULT_TIMEOUT);
+        int rise = c.integer("rise", 1, Integer.MAX_VALUE, 1L).intValue();
+        int fall = c.integer("fall", 1, Integer.MAX_VALUE, 1L).intValue();
+        String name = c.string("name", null);
         Spec spec = switch (type) {
-            case "http" -> http(f, cp, timeout);
+            case "http" -> http(c, timeout);
             case "tcp" -> new CheckConfig.Tcp();
             case "redis" -> new CheckConfig.Redis();
-            case "exec" -> exec(node, f, cp);
+            case "exec" -> exec(c);
             default -> new CheckConfig.Noop();
         };
-        if (cp.size() > before || host == null || port == null || timeout == null || rise == null || fall == null
-                || spec == null) {
+        if (cp.size() > before || spec == null) {
             return null;
         }
-        if (name == null) {
-            name = defaultName(spec, host, port);
-        }
-        return new CheckConfig(name, host, port, timeout, rise, fall, spec);
+        return new CheckConfig(name == null ? defaultName(spec, host, port) : name, host, port, timeout, rise, fall, spec);
     }
 
     private static String defaultName(Spec spec, String host, int port) {
@@ -591,14 +488,16 @@ final class ConfigLoader {
         return spec.type() + " " + address;
     }
 
-    private Spec http(Fields f, ConfigProblems cp, Duration timeout) {
-        String uri = f.string("uri", true);
-        if (uri != null && (!uri.startsWith("/") || RegistryValues.hasControl(uri) || uri.indexOf(' ') >= 0)) {
+    private static Spec http(JsonFields c, Duration timeout) {
+        ConfigProblems cp = c.problems();
+        String uri = c.string("uri", null);
+        if (!c.hasValue("uri")) {
+            cp.add("uri", "is required");
+        } else if (uri != null && (!uri.startsWith("/") || RegistryValues.hasControl(uri) || uri.indexOf(' ') >= 0)) {
             cp.add("uri", "expected a path starting with / (no spaces or control characters), got " + RegistryValues.quote(uri));
-            uri = null;
         }
-        String expect = f.string("expect", false);
-        Map<String, String> headers = f.stringMap("headers");
+        String expect = c.string("expect", null);
+        Map<String, String> headers = c.stringMap("headers");
         if (headers != null) {
             for (Map.Entry<String, String> h : headers.entrySet()) {
                 if (!h.getKey().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
@@ -608,26 +507,31 @@ final class ConfigLoader {
                 }
             }
         }
-        Duration open = f.seconds("open_timeout", CheckConfig.DEFAULT_OPEN_TIMEOUT);
-        Duration read = f.seconds("read_timeout", timeout);
-        Boolean ssl = f.bool("ssl", false);
-        Duration sslTimeout = f.seconds("ssl_timeout", CheckConfig.DEFAULT_OPEN_TIMEOUT);
-        Boolean verify = f.bool("ssl_verify", true);
-        Path ca = f.path("ssl_ca_file", true);
-        if (uri == null || open == null || read == null || ssl == null || sslTimeout == null || verify == null) {
-            return null;
+        Duration open = c.duration("open_timeout", MIN_SECONDS, MAX_SECONDS, CheckConfig.DEFAULT_OPEN_TIMEOUT);
+        Duration read = c.duration("read_timeout", MIN_SECONDS, MAX_SECONDS, timeout);
+        boolean ssl = c.bool("ssl", false);
+        Duration sslTimeout = c.duration("ssl_timeout", MIN_SECONDS, MAX_SECONDS, CheckConfig.DEFAULT_OPEN_TIMEOUT);
+        boolean verify = c.bool("ssl_verify", true);
+        Path ca = c.path("ssl_ca_file");
+        if (ca != null) {
+            try {
+                TlsFiles.certificates(TlsFiles.Role.CA_FILE, ca.toString());
+            } catch (TlsFiles.TlsException e) {
+                cp.add("ssl_ca_file", e.getMessage());
+            }
         }
-        return new CheckConfig.Http(uri, expect, headers, open, read, ssl, sslTimeout, verify, ca);
+        return uri == null ? null : new CheckConfig.Http(uri, expect, headers, open, read, ssl, sslTimeout, verify, ca);
     }
 
-    private Spec exec(JsonNode node, Fields f, ConfigProblems cp) {
-        JsonNode command = node.get("command");
-        if (command == null || command.isNull()) {
+    private static Spec exec(JsonFields c) {
+        ConfigProblems cp = c.problems();
+        JsonNode command = c.get("command");
+        if (!c.hasValue("command")) {
             cp.add("command", "is required (a shell command string, or a list: program and arguments)");
             return null;
         }
         if (command.isTextual()) {
-            String text = f.string("command", true);
+            String text = c.string("command", null);
             if (text == null) {
                 return null;
             }
@@ -637,7 +541,7 @@ final class ConfigLoader {
             }
             return new CheckConfig.Exec(List.of("/bin/sh", "-c", text));
         }
-        List<String> argv = f.strings("command", false);
+        List<String> argv = c.strings("command", false);
         if (argv == null) {
             return null;
         }
@@ -648,310 +552,54 @@ final class ConfigLoader {
         return new CheckConfig.Exec(argv);
     }
 
-    /** {@code unknown key; did you mean "port"?} or {@code unknown key (expected one of: a, b)}. */
-    private static String unknown(String what, String word, java.util.Collection<String> candidates) {
-        String best = io.synapse.common.config.DidYouMean.closest(word, candidates);
-        if (best != null) {
-            return "unknown " + what + "; did you mean \"" + best + "\"?";
-        }
-        return "unknown " + what + " (expected one of: " + String.join(", ", candidates) + ")";
-    }
-
-    private String substitute(String text, ConfigProblems p, String key) {
-        try {
-            return io.synapse.common.config.EnvSubstitution.substitute(text, env::get);
-        } catch (IllegalArgumentException e) {
-            p.add(key, e.getMessage());
-            return null;
-        }
-    }
-
-    /** How a bad value is shown: strings quoted and escaped, other JSON as text, cut to 80 characters. */
-    static String got(JsonNode value) {
-        if (value == null || value.isMissingNode()) {
-            return "nothing";
-        }
-        if (value.isTextual()) {
-            return RegistryValues.quote(value.asText());
-        }
-        String s = value.toString();
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    }
-
-    /** Typed reads of one object's keys; each problem goes to its path, and a bad value reads as {@code null}. */
-    private final class Fields {
-        private final JsonNode node;
-        private final ConfigProblems p;
-
-        Fields(JsonNode node, ConfigProblems p, List<String> allowed) {
-            this(node, p, allowed, null);
-        }
-
-        Fields(JsonNode node, ConfigProblems p, List<String> allowed, String owner) {
-            this.node = node;
-            this.p = p;
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String key = it.next();
-                if (!allowed.contains(key)) {
-                    String what = owner == null ? "key" : "key for a " + owner;
-                    p.add(key, unknown(what, key, allowed));
-                }
+    /**
+     * What {@code nerve -k} checks beyond the config itself, without a registry: that the
+     * heartbeat file's directory exists or can be created (nerve creates it) and that every exec check's program (given as a list) is an
+     * executable file. TLS files are read and checked when the config is loaded.
+     */
+    List<String> checkEnvironment(NerveConfig config) {
+        ConfigProblems problems = new ConfigProblems();
+        Path heartbeat = config.heartbeatPath();
+        if (heartbeat != null) {
+            Path dir = heartbeat.toAbsolutePath().getParent();
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (dir != null && existing != null && (!Files.isDirectory(existing) || !Files.isWritable(existing))) {
+                problems.add("heartbeat_path", "the directory " + dir + " cannot be created: " + existing
+                        + (Files.isDirectory(existing) ? " is not writable" : " is not a directory"));
             }
         }
-
-        boolean has(String key) {
-            JsonNode v = node.get(key);
-            return v != null && !v.isNull();
-        }
-
-        /** A string, substituted; {@code null} when absent (a problem when required) or bad. */
-        String string(String key, boolean required) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) {
-                if (required) {
-                    p.add(key, "is required");
-                }
-                return null;
-            }
-            if (!v.isTextual()) {
-                p.add(key, "expected a string, got " + got(v));
-                return null;
-            }
-            return substitute(v.asText(), p, key);
-        }
-
-        String host(String key, String defaultValue) {
-            if (!has(key)) {
-                return defaultValue;
-            }
-            String host = string(key, false);
-            if (host != null && RegistryValues.checkHost(host) != null) {
-                p.add(key, "expected an IP address or a DNS name, got " + RegistryValues.quote(host));
-                return null;
-            }
-            return host;
-        }
-
-        String choice(String key, List<String> choices, String defaultValue) {
-            if (!has(key)) {
-                return defaultValue;
-            }
-            String value = string(key, false);
-            if (value != null && !choices.contains(value)) {
-                String best = io.synapse.common.config.DidYouMean.closest(value, choices);
-                p.add(key, "expected one of " + String.join(", ", choices) + ", got " + RegistryValues.quote(value)
-                        + (best == null ? "" : "; did you mean \"" + best + "\"?"));
-                return null;
-            }
-            return value;
-        }
-
-        Path path(String key, boolean mustExist) {
-            String text = string(key, false);
-            if (text == null) {
-                return null;
-            }
-            if (text.isEmpty()) {
-                p.add(key, "must not be empty");
-                return null;
-            }
-            try {
-                Path path = Path.of(text);
-                if (mustExist && !Files.isReadable(path)) {
-                    p.add(key, "file not found or not readable: " + text);
-                    return null;
-                }
-                return path;
-            } catch (InvalidPathException e) {
-                p.add(key, "not a valid path: " + RegistryValues.quote(text));
-                return null;
-            }
-        }
-
-        Integer integer(String key, long min, long max, Integer defaultValue) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) {
-                return defaultValue;
-            }
-            String expected = max >= 1_000_000 ? "an integer >= " + min : "an integer " + min + "-" + max;
-            Long value = null;
-            String shown = got(v);
-            if (v.isIntegralNumber() && v.canConvertToLong()) {
-                value = v.longValue();
-            } else if (v.isTextual()) {
-                String text = substitute(v.asText(), p, key);
-                if (text == null) {
-                    return null;
-                }
-                shown = RegistryValues.quote(text);
-                if (text.trim().matches("-?[0-9]{1,12}")) {
-                    value = Long.parseLong(text.trim());
-                }
-            }
-            if (value == null || value < min || value > max) {
-                p.add(key, "expected " + expected + ", got " + shown);
-                return null;
-            }
-            return value.intValue();
-        }
-
-        private Double number(String key) {
-            JsonNode v = node.get(key);
-            if (v.isNumber()) {
-                return v.doubleValue();
-            }
-            if (v.isTextual()) {
-                String text = substitute(v.asText(), p, key);
-                if (text == null) {
-                    return Double.NaN;
-                }
-                try {
-                    return Double.parseDouble(text.trim());
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-            }
-            return null;
-        }
-
-        private String shown(String key) {
-            JsonNode v = node.get(key);
-            if (v.isTextual()) {
-                try {
-                    return RegistryValues.quote(io.synapse.common.config.EnvSubstitution.substitute(v.asText(), env::get));
-                } catch (IllegalArgumentException e) {
-                    return got(v);
-                }
-            }
-            return got(v);
-        }
-
-        /** Seconds as a number (or numeric string), more than 0 and at most a day. */
-        Duration seconds(String key, Duration defaultValue) {
-            if (!has(key)) {
-                return defaultValue;
-            }
-            Double d = number(key);
-            if (d != null && d.isNaN()) {
-                return null;
-            }
-            if (d == null || d.isInfinite() || d < 0.001 || d > MAX_SECONDS) {
-                p.add(key, "expected a number of seconds (0.001-86400), got " + shown(key));
-                return null;
-            }
-            return Duration.ofNanos(Math.round(d * 1e9));
-        }
-
-        Double positiveNumber(String key, Double defaultValue) {
-            if (!has(key)) {
-                return defaultValue;
-            }
-            Double d = number(key);
-            if (d != null && d.isNaN()) {
-                return null;
-            }
-            if (d == null || d.isInfinite() || d <= 0) {
-                p.add(key, "expected a positive number, got " + shown(key));
-                return null;
-            }
-            return d;
-        }
-
-        Boolean bool(String key, Boolean defaultValue) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) {
-                return defaultValue;
-            }
-            if (v.isBoolean()) {
-                return v.booleanValue();
-            }
-            if (v.isTextual()) {
-                String text = substitute(v.asText(), p, key);
-                if (text == null) {
-                    return null;
-                }
-                if (text.equals("true") || text.equals("false")) {
-                    return Boolean.parseBoolean(text);
-                }
-                p.add(key, "expected true or false, got " + RegistryValues.quote(text));
-                return null;
-            }
-            p.add(key, "expected true or false, got " + got(v));
-            return null;
-        }
-
-        /** A list of strings; with {@code commaString} a single "a,b" string is accepted too. */
-        List<String> strings(String key, boolean commaString) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) {
-                return null;
-            }
-            if (v.isTextual() && commaString) {
-                String text = substitute(v.asText(), p, key);
-                if (text == null) {
-                    return null;
-                }
-                List<String> out = new ArrayList<>();
-                for (String part : text.split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(part.trim());
+        for (ServiceConfig service : config.services().values()) {
+            for (int i = 0; i < service.checks().size(); i++) {
+                if (service.checks().get(i).spec() instanceof CheckConfig.Exec exec) {
+                    String program = exec.command().get(0);
+                    if (findProgram(program) == null) {
+                        problems.at("services").at(service.name()).at("checks").at("[" + i + "]")
+                                .add("command", "program " + RegistryValues.quote(program)
+                                        + (program.indexOf('/') >= 0 ? " is not an executable file" : " not found in PATH"));
                     }
                 }
-                return out;
             }
-            if (!v.isArray()) {
-                p.add(key, "expected a list of strings, got " + got(v));
-                return null;
-            }
-            List<String> out = new ArrayList<>();
-            boolean ok = true;
-            for (int i = 0; i < v.size(); i++) {
-                JsonNode item = v.get(i);
-                if (!item.isTextual()) {
-                    p.add(key + "[" + i + "]", "expected a string, got " + got(item));
-                    ok = false;
-                    continue;
-                }
-                String text = substitute(item.asText(), p, key + "[" + i + "]");
-                if (text == null) {
-                    ok = false;
-                } else {
-                    out.add(text);
-                }
-            }
-            return ok ? out : null;
         }
+        return problems.messages();
+    }
 
-        /** An object of scalars, each as text (labels, headers). */
-        Map<String, String> stringMap(String key) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) {
-                return null;
-            }
-            if (!v.isObject()) {
-                p.add(key, "expected an object of names to strings, got " + got(v));
-                return null;
-            }
-            Map<String, String> out = new LinkedHashMap<>();
-            boolean ok = true;
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                JsonNode value = e.getValue();
-                if (value.isTextual()) {
-                    String text = substitute(value.asText(), p.at(key), e.getKey());
-                    if (text == null) {
-                        ok = false;
-                    } else {
-                        out.put(e.getKey(), text);
-                    }
-                } else if (value.isNumber() || value.isBoolean()) {
-                    out.put(e.getKey(), value.asText());
-                } else {
-                    p.at(key).add(e.getKey(), "expected a string, number or boolean, got " + got(value));
-                    ok = false;
+    private Path findProgram(String program) {
+        if (program.indexOf('/') >= 0) {
+            Path p = Path.of(program);
+            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+        }
+        String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path p = Path.of(dir, program);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return p;
                 }
             }
-            return ok ? out : null;
         }
+        return null;
     }
 }

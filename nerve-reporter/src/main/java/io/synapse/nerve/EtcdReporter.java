@@ -1,11 +1,17 @@
 package io.synapse.nerve;
 
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.SharedEtcdClient;
 import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.tls.TlsFiles.TlsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +34,9 @@ import static java.util.Objects.requireNonNull;
  * keeps alive while the service is up. Down deletes the key and revokes the lease; the keep-alive
  * only refreshes the lease, so it can never bring a down service's key back. If the lease is lost
  * (etcd unreachable for longer than the TTL), the next keep-alive notices and the key is put again
- * under a new lease. A killed nerve's keys expire with the lease.
+ * under a new lease. A killed nerve's keys expire with the lease. {@link #reset()} starts afresh:
+ * a new client (a new gRPC channel, which does not wait out the old one's reconnect backoff) and a
+ * new lease on the next report.
  */
 final class EtcdReporter implements Reporter {
     private static final Logger log = LoggerFactory.getLogger(EtcdReporter.class);
@@ -37,7 +45,6 @@ final class EtcdReporter implements Reporter {
 
     private final String service;
     private final EtcdClients clients;
-    private final EtcdClients.Shared shared;
     private final ReporterTarget.Etcd target;
     private final ByteSequence key;
     private final ByteSequence value;
@@ -47,6 +54,8 @@ final class EtcdReporter implements Reporter {
     private final AtomicLong leaseId = new AtomicLong();
     private volatile ScheduledFuture<?> keepAlive;
     private volatile boolean closed;
+    // the shared client; null after a failed renewal (the next report acquires one)
+    private volatile Lease<EtcdConnection, SharedEtcdClient> shared;
 
     EtcdReporter(String service, EtcdClients clients, ReporterTarget.Etcd target, NerveRegistration registration,
                  Duration checkInterval, ScheduledExecutorService scheduler, Runnable onDrift) {
@@ -58,7 +67,34 @@ final class EtcdReporter implements Reporter {
         this.key = ByteSequence.from(keyFor(target, registration.name(), service), StandardCharsets.UTF_8);
         this.value = ByteSequence.from(registration.toJson());
         this.ttlSeconds = ttlSeconds(checkInterval);
-        this.shared = clients.acquire(target.connection());
+        try {
+            this.shared = clients.acquire(target.connection());
+        } catch (TlsException e) {
+            throw new IllegalStateException("etcd TLS setup failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The jetcd client, acquired again when a renewal failed. */
+    private Client client() throws TlsException {
+        Lease<EtcdConnection, SharedEtcdClient> current = shared;
+        if (current == null) {
+            synchronized (this) {
+                if (shared == null) {
+                    if (closed) {
+                        throw new IllegalStateException("reporter closed");
+                    }
+                    shared = clients.acquire(target.connection());
+                }
+                current = shared;
+            }
+        }
+        return current.get().client();
+    }
+
+    /** The shared client in use (for tests), or {@code null}. */
+    SharedEtcdClient sharedClient() {
+        Lease<EtcdConnection, SharedEtcdClient> current = shared;
+        return current == null ? null : current.get();
     }
 
     static String keyFor(ReporterTarget.Etcd target, String instanceId, String service) {
@@ -87,18 +123,18 @@ final class EtcdReporter implements Reporter {
     public synchronized void reportUp() throws Exception {
         long lease = leaseId.get();
         if (lease == 0) {
-            lease = await(shared.client.getLeaseClient().grant(ttlSeconds), OPERATION_TIMEOUT_MS).getID();
+            lease = await(client().getLeaseClient().grant(ttlSeconds), OPERATION_TIMEOUT_MS).getID();
             leaseId.set(lease);
             startKeepAlive();
         }
-        GetResponse current = await(shared.client.getKVClient().get(key), OPERATION_TIMEOUT_MS);
+        GetResponse current = await(client().getKVClient().get(key), OPERATION_TIMEOUT_MS);
         List<KeyValue> kvs = current.getKvs();
         KeyValue kv = kvs.isEmpty() ? null : kvs.get(0);
         if (kv != null && kv.getValue().equals(value) && kv.getLease() == lease) {
             return;
         }
         try {
-            await(shared.client.getKVClient().put(key, value, PutOption.builder().withLeaseId(lease).build()),
+            await(client().getKVClient().put(key, value, PutOption.builder().withLeaseId(lease).build()),
                     OPERATION_TIMEOUT_MS);
         } catch (Exception e) {
             if (isLeaseNotFound(e)) {
@@ -116,16 +152,35 @@ final class EtcdReporter implements Reporter {
     @Override
     public synchronized void reportDown() throws Exception {
         stopKeepAlive();
-        long deleted = await(shared.client.getKVClient().delete(key), OPERATION_TIMEOUT_MS).getDeleted();
+        long deleted = await(client().getKVClient().delete(key), OPERATION_TIMEOUT_MS).getDeleted();
         if (deleted > 0) {
             log.info("service {}: deregistered {} from etcd {}", service, key(), endpoint());
         }
         revokeQuietly(OPERATION_TIMEOUT_MS);
     }
 
+    /**
+     * Starts afresh after repeated failures: the keep-alive stops, the etcd lease is forgotten (it
+     * expires unless the next report moves the key to a new one), and the client is replaced by a
+     * new one for the same connection (services sharing the old one keep it until they reset or stop).
+     */
     @Override
     public synchronized void reset() {
-        // lease and key are re-read on the next report
+        if (closed) {
+            return;
+        }
+        stopKeepAlive();
+        long old = leaseId.getAndSet(0);
+        Lease<EtcdConnection, SharedEtcdClient> current = shared;
+        shared = null;
+        try {
+            shared = current == null ? clients.acquire(target.connection()) : clients.renew(current);
+            log.info("service {}: reset: new etcd client for {}{}", service, endpoint(),
+                    old == 0 ? "" : "; lease " + Long.toHexString(old) + " is left to expire");
+        } catch (TlsException | RuntimeException e) {
+            log.warn("service {}: reset: cannot create a new etcd client ({}); trying again on the next report", service,
+                    e.getMessage());
+        }
     }
 
     @Override
@@ -138,7 +193,7 @@ final class EtcdReporter implements Reporter {
             stopKeepAlive();
         }
         try {
-            long deleted = await(shared.client.getKVClient().delete(key), CLOSE_TIMEOUT_MS).getDeleted();
+            long deleted = await(client().getKVClient().delete(key), CLOSE_TIMEOUT_MS).getDeleted();
             if (deleted > 0) {
                 log.info("service {}: deregistered {} from etcd {}", service, key(), endpoint());
             }
@@ -146,7 +201,14 @@ final class EtcdReporter implements Reporter {
             log.warn("service {}: could not delete {} ({}); it expires with its lease", service, key(), Check.reason(e));
         }
         revokeQuietly(CLOSE_TIMEOUT_MS);
-        clients.release(shared);
+        Lease<EtcdConnection, SharedEtcdClient> last;
+        synchronized (this) {
+            last = shared;
+            shared = null;
+        }
+        if (last != null) {
+            last.close();
+        }
     }
 
     private String endpoint() {
@@ -157,7 +219,7 @@ final class EtcdReporter implements Reporter {
         long lease = leaseId.getAndSet(0);
         if (lease != 0) {
             try {
-                await(shared.client.getLeaseClient().revoke(lease), timeoutMs);
+                await(client().getLeaseClient().revoke(lease), timeoutMs);
             } catch (Exception e) {
                 log.debug("service {}: revoking lease {} failed ({}); it expires", service, lease, Check.reason(e));
             }
@@ -183,9 +245,13 @@ final class EtcdReporter implements Reporter {
         if (lease == 0) {
             return;
         }
+        Lease<EtcdConnection, SharedEtcdClient> current = shared;
+        if (current == null) {
+            return; // being reset: the next report grants a new lease
+        }
         CompletableFuture<LeaseKeepAliveResponse> f;
         try {
-            f = shared.client.getLeaseClient().keepAliveOnce(lease);
+            f = current.get().client().getLeaseClient().keepAliveOnce(lease);
         } catch (RuntimeException e) {
             log.debug("service {}: lease keep-alive failed: {}", service, Check.reason(e));
             return;

@@ -1,6 +1,7 @@
 package io.synapse.nerve;
 
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.tls.TlsFiles;
 
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.HttpsURLConnection;
@@ -18,12 +19,10 @@ import java.net.Proxy;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
@@ -134,14 +133,15 @@ final class HttpCheck implements Check {
         } else if (http.sslCaFile() != null) {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
-            int i = 0;
-            try (InputStream in = Files.newInputStream(http.sslCaFile())) {
-                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    store.setCertificateEntry("ca-" + i++, cert);
-                }
+            List<X509Certificate> cas;
+            try {
+                // read as the config check read it
+                cas = TlsFiles.certificates(TlsFiles.Role.CA_FILE, http.sslCaFile().toString());
+            } catch (TlsFiles.TlsException e) {
+                throw new GeneralSecurityException(e.getMessage());
             }
-            if (i == 0) {
-                throw new GeneralSecurityException("no certificate in " + http.sslCaFile());
+            for (int i = 0; i < cas.size(); i++) {
+                store.setCertificateEntry("ca-" + i, cas.get(i));
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);

@@ -1,6 +1,10 @@
 package io.synapse.nerve;
 
+import io.synapse.common.etcd.EtcdClientSettings;
+import io.synapse.common.etcd.EtcdClients;
 import io.synapse.common.metrics.StatsdSink;
+import io.synapse.common.zookeeper.ZooKeeperClientSettings;
+import io.synapse.common.zookeeper.ZooKeeperClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +37,24 @@ import static java.util.Objects.requireNonNull;
 final class Nerve implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Nerve.class);
     static final Duration DEREGISTER_DEADLINE = Duration.ofMillis(700);
+    /**
+     * ZooKeeper: a 10 s session (a killed nerve's registrations go within 10 s); operations fail
+     * at once without a connection, the reporters retry with their own backoff.
+     */
+    static final ZooKeeperClientSettings ZOOKEEPER = new ZooKeeperClientSettings(Duration.ofSeconds(10),
+            Duration.ofSeconds(2), false, Duration.ofMillis(300), "nerve-zookeeper");
+    /** etcd: calls give up after 2 s in all, the reporters retry with their own backoff. */
+    static final EtcdClientSettings ETCD = new EtcdClientSettings(Duration.ofSeconds(2), Duration.ofSeconds(10),
+            Duration.ofSeconds(3), null, null, Duration.ofSeconds(2), null, null);
 
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService workers;
-    private final ZooKeeperClients zooKeeper = new ZooKeeperClients();
-    private final EtcdClients etcd = new EtcdClients();
+    private final ZooKeeperClients zooKeeper = new ZooKeeperClients(ZOOKEEPER, state -> switch (state) {
+        case RECONNECTED -> "verifying the registrations";
+        case LOST -> "registrations will be re-created on reconnect";
+        default -> null;
+    });
+    private final EtcdClients etcd = new EtcdClients(ETCD);
     private final Map<String, ServiceRunner> running = new LinkedHashMap<>();
     private volatile NerveConfig config;
     private volatile StatsdSink statsd;
@@ -193,6 +210,10 @@ final class Nerve implements AutoCloseable {
             try {
                 Files.setLastModifiedTime(path, FileTime.fromMillis(System.currentTimeMillis()));
             } catch (NoSuchFileException e) {
+                Path dir = path.toAbsolutePath().getParent();
+                if (dir != null) {
+                    Files.createDirectories(dir);
+                }
                 Files.createFile(path);
             }
             heartbeatWarned = false;

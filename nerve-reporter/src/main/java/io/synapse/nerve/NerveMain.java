@@ -9,6 +9,7 @@ import sun.misc.Signal;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -92,8 +93,12 @@ public final class NerveMain implements Callable<Integer> {
         ConfigLoader loader = new ConfigLoader(env);
         ConfigLoader.Result result = loader.load(file, id);
         if (checkConfig) {
-            if (!result.problems().isEmpty()) {
-                printProblems(file, result.problems());
+            List<String> problems = new ArrayList<>(result.problems());
+            if (result.config() != null) {
+                problems.addAll(loader.checkEnvironment(result.config()));
+            }
+            if (!problems.isEmpty()) {
+                printProblems(file, problems);
                 return 1;
             }
             out.println(file + ": OK, instance " + result.config().instanceId() + ", " + result.config().services().size()

@@ -1,8 +1,7 @@
 package io.synapse.nerve;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.List;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,17 +30,18 @@ sealed interface ReporterTarget {
 
     /**
      * ZooKeeper: child {@code <path>/<instance_id>_} (sequence appended for sequential node types) or,
-     * with path encoding, {@code <path>/base64_<len>_<b64>_}.
+     * with path encoding, {@code <path>/base64_<len>_<b64>_}. Services with equal ensembles (the
+     * normalised hosts and the authentication) share one connection.
      */
-    record ZooKeeper(List<String> hosts, String path, NodeType nodeType, boolean usePathEncoding) implements ReporterTarget {
+    record ZooKeeper(ZooKeeperEnsemble ensemble, String path, NodeType nodeType, boolean usePathEncoding) implements ReporterTarget {
         public ZooKeeper {
-            hosts = List.copyOf(requireNonNull(hosts, "hosts is null"));
+            requireNonNull(ensemble, "ensemble is null");
             requireNonNull(path, "path is null");
             requireNonNull(nodeType, "nodeType is null");
         }
 
         String connectString() {
-            return String.join(",", hosts);
+            return ensemble.connectString();
         }
 
         @Override
@@ -50,7 +50,10 @@ sealed interface ReporterTarget {
         }
     }
 
-    /** etcd v3: key {@code <path>/<instance_id>_<service>} attached to a kept-alive lease. */
+    /**
+     * etcd v3: key {@code <path>/<instance_id>_<service>} attached to a kept-alive lease. Services
+     * with equal connections share one client.
+     */
     record Etcd(EtcdConnection connection, String path) implements ReporterTarget {
         public Etcd {
             requireNonNull(connection, "connection is null");
@@ -60,23 +63,6 @@ sealed interface ReporterTarget {
         @Override
         public String describe() {
             return "etcd " + connection.endpoints().get(0).getAuthority() + path;
-        }
-    }
-
-    /** What one etcd client is built from; services with equal connections share the client. */
-    record EtcdConnection(List<URI> endpoints, Path caFile, Path certFile, Path keyFile, String user, String password) {
-        public EtcdConnection {
-            endpoints = List.copyOf(requireNonNull(endpoints, "endpoints is null"));
-        }
-
-        boolean tls() {
-            return caFile != null || certFile != null
-                    || endpoints.stream().anyMatch(u -> "https".equalsIgnoreCase(u.getScheme()));
-        }
-
-        @Override
-        public String toString() {
-            return "EtcdConnection" + endpoints + (user == null ? "" : " user " + user) + (tls() ? " tls" : "");
         }
     }
 }

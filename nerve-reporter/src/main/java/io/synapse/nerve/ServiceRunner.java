@@ -1,5 +1,6 @@
 package io.synapse.nerve;
 
+import io.synapse.common.concurrent.Backoff;
 import io.synapse.common.metrics.StatsdSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
-    private static final io.synapse.common.concurrent.Backoff BACKOFF = new io.synapse.common.concurrent.Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final ServiceConfig config;
     private final ScheduledExecutorService scheduler;
@@ -142,8 +143,11 @@ final class ServiceRunner {
             workers.execute(() -> {
                 try {
                     round();
-                } catch (RuntimeException | Error e) {
+                } catch (RuntimeException e) {
                     log.error("service {}: check round failed unexpectedly", config.name(), e);
+                } catch (Error e) {
+                    log.error("service {}: check round failed with a fatal error", config.name(), e);
+                    throw e;
                 } finally {
                     roundRunning.set(false);
                 }
@@ -256,8 +260,13 @@ final class ServiceRunner {
             seen = reconcileRequests.get();
             try {
                 reconcileOnce();
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
                 log.error("service {}: reconcile failed unexpectedly", config.name(), e);
+            } catch (Error e) {
+                log.error("service {}: reconcile failed with a fatal error", config.name(), e);
+                // the next request (the periodic verification at the latest) starts a new drain
+                reconcileRequests.set(0);
+                throw e;
             }
         } while (reconcileRequests.addAndGet(-seen) != 0);
     }

@@ -1,8 +1,14 @@
 package io.synapse.nerve;
 
-import io.synapse.nerve.ReporterTarget.NodeType;
+import io.synapse.common.concurrent.SharedResources.Lease;
 import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
+import io.synapse.nerve.ReporterTarget.NodeType;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
@@ -33,8 +39,9 @@ final class ZooKeeperReporter implements Reporter {
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperReporter.class);
 
     private final String service;
-    private final ZooKeeperClients clients;
-    private final ZooKeeperClients.Shared shared;
+    private final Lease<ZooKeeperEnsemble, ZooKeeperConnection> lease;
+    private final ZooKeeperConnection shared;
+    private final ConnectionStateListener onConnected;
     private final ReporterTarget.ZooKeeper target;
     private final byte[] data;
     private final NerveRegistration registration;
@@ -48,7 +55,7 @@ final class ZooKeeperReporter implements Reporter {
     ZooKeeperReporter(String service, ZooKeeperClients clients, ReporterTarget.ZooKeeper target,
                       NerveRegistration registration, Runnable onDrift) {
         this.service = requireNonNull(service, "service is null");
-        this.clients = requireNonNull(clients, "clients is null");
+        requireNonNull(clients, "clients is null");
         this.target = requireNonNull(target, "target is null");
         this.registration = requireNonNull(registration, "registration is null");
         this.onDrift = requireNonNull(onDrift, "onDrift is null");
@@ -57,8 +64,20 @@ final class ZooKeeperReporter implements Reporter {
                 ? NerveRegistration.pathEncodedPrefix(data)
                 : registration.name() + "_";
         this.watcher = this::onWatch;
-        this.shared = clients.acquire(target.connectString());
-        shared.onReconnect.add(onDrift);
+        // after every (re)connection, a new session after an expiry included, verify at once
+        this.onConnected = (c, state) -> {
+            if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
+                onDrift.run();
+            }
+        };
+        this.lease = clients.acquire(target.ensemble());
+        this.shared = lease.get();
+        shared.addListener(onConnected, Runnable::run);
+    }
+
+    /** The shared Curator client (for tests). */
+    CuratorFramework client() {
+        return shared.client();
     }
 
     @Override
@@ -90,7 +109,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reportUp() throws Exception {
-        CuratorFramework c = shared.client;
+        CuratorFramework c = shared.client();
         long session = shared.sessionId();
         String current = path;
         if (current != null) {
@@ -236,7 +255,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reportDown() throws Exception {
-        CuratorFramework c = shared.client;
+        CuratorFramework c = shared.client();
         String current = path;
         if (current != null) {
             deleteQuietly(c, current);
@@ -275,12 +294,12 @@ final class ZooKeeperReporter implements Reporter {
                 return;
             }
             closed = true;
-            shared.onReconnect.remove(onDrift);
+            shared.removeListener(onConnected);
         }
         try {
             String current = path;
-            if (current != null && shared.client.getZookeeperClient().isConnected()) {
-                shared.client.delete().forPath(current);
+            if (current != null && shared.client().getZookeeperClient().isConnected()) {
+                shared.client().delete().forPath(current);
                 log.info("service {}: deregistered {} from zookeeper {}", service, current, target.connectString());
             }
         } catch (KeeperException.NoNodeException e) {
@@ -289,7 +308,7 @@ final class ZooKeeperReporter implements Reporter {
             log.warn("service {}: could not delete {} ({}); it goes with the session", service, path, Check.reason(e));
         } finally {
             path = null;
-            clients.release(shared);
+            lease.close();
         }
     }
 

@@ -4,6 +4,9 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.LeaseOption;
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.SharedEtcdClient;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.EtcdCluster;
@@ -12,11 +15,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -157,6 +163,69 @@ class EtcdNerveTest {
             await().atMost(WAIT).ignoreExceptions().until(() -> get(ownReader, "/t5/web/i-1_web") == null);
             http.status(200);
             await().atMost(WAIT).ignoreExceptions().until(() -> get(ownReader, "/t5/web/i-1_web") != null);
+        }
+    }
+
+    @Test
+    void resetStartsAfreshWithANewClientAndANewLease() throws Exception {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        closeLater(scheduler::shutdownNow);
+        EtcdClients clients = closeLater(new EtcdClients(Nerve.ETCD));
+        ReporterTarget.Etcd target = new ReporterTarget.Etcd(EtcdConnection.of(List.of(URI.create(etcd.endpoint(0)))), "/t6");
+        EtcdReporter web = new EtcdReporter("web", clients, target, NerveRegistration.of("127.0.0.1", 8080, "i-1"),
+                Duration.ofMillis(50), scheduler, () -> { });
+        cleanup.add(web::close);
+        EtcdReporter api = new EtcdReporter("api", clients, target, NerveRegistration.of("127.0.0.1", 8081, "i-1"),
+                Duration.ofMillis(50), scheduler, () -> { });
+        cleanup.add(api::close);
+        web.reportUp();
+        api.reportUp();
+        SharedEtcdClient first = web.sharedClient();
+        assertThat(api.sharedClient()).isSameAs(first);
+        long firstLease = get(reader, "/t6/i-1_web").getLease();
+        assertThat(web.leaseId()).isEqualTo(firstLease);
+
+        web.reset();
+        assertThat(web.leaseId()).isZero();
+        assertThat(web.sharedClient()).isNotSameAs(first);
+        assertThat(clients.find(target.connection())).containsSame(web.sharedClient());
+        web.reportUp();
+        KeyValue moved = get(reader, "/t6/i-1_web");
+        assertThat(moved.getLease()).isNotZero().isNotEqualTo(firstLease).isEqualTo(web.leaseId());
+
+        // the other service keeps the old client (and its lease) until it resets too; then the old client closes
+        assertThat(api.sharedClient()).isSameAs(first);
+        api.reportUp();
+        api.reset();
+        assertThat(api.sharedClient()).isSameAs(web.sharedClient());
+        assertThat(clients.size()).isEqualTo(1);
+        assertThat(first.client().getKVClient().get(ByteSequence.from("/t6", StandardCharsets.UTF_8)))
+                .as("the old client is closed").failsWithin(Duration.ofSeconds(5));
+        api.reportUp();
+        assertThat(get(reader, "/t6/i-1_api").getLease()).isEqualTo(api.leaseId()).isNotZero();
+    }
+
+    @Test
+    void repeatedReportFailuresResetTheReporterUntilEtcdAnswersAgain() throws Exception {
+        try (EtcdCluster own = EtcdCluster.start(1);
+             Client ownReader = Client.builder().endpoints(own.endpoints().toArray(new String[0])).build()) {
+            ScriptedHttpServer http = closeLater(new ScriptedHttpServer());
+            Nerve nerve = start("\"web\": " + service(own.endpoint(0), "/t7/web", 8080, httpCheck(http.port()),
+                    ", \"max_repeated_report_failures\": 1"));
+            await().atMost(WAIT).until(() -> get(ownReader, "/t7/web/i-1_web") != null);
+            ServiceRunner runner = nerve.services().get("web");
+            EtcdReporter reporter = (EtcdReporter) runner.reporter();
+            SharedEtcdClient before = reporter.sharedClient();
+            own.kill(0);
+            http.status(500);
+            // every failed report resets the reporter: a new client each time
+            await().atMost(WAIT).until(() -> reporter.sharedClient() != null && reporter.sharedClient() != before);
+            assertThat(runner.reportedUp()).isNull();
+            own.restart(0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.FALSE.equals(runner.reportedUp()));
+            await().atMost(WAIT).ignoreExceptions().until(() -> get(ownReader, "/t7/web/i-1_web") == null);
+            http.status(200);
+            await().atMost(WAIT).ignoreExceptions().until(() -> get(ownReader, "/t7/web/i-1_web") != null);
         }
     }
 }

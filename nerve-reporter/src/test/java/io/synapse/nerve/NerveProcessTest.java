@@ -175,11 +175,28 @@ class NerveProcessTest {
                 + " \"zk_hosts\": [\"z:2181\"], \"zk_path\": \"/w\", \"checks\": [{\"type\": \"tpc\"}]}}}");
         assertThat(cli(Map.of(), "-k", "-c", bad.toString())).isEqualTo(new Cli(1, "", "nerve: " + bad + ": 2 problems:\n"
                 + "  services.web.port: expected an integer 1-65535, got \"80a\"\n"
-                + "  services.web.checks[0].type: unknown check type \"tpc\"; did you mean \"tcp\"?\n"));
+                + "  services.web.checks[0].type: unknown check type \"tpc\" (did you mean \"tcp\"?) (supported: http, tcp, redis, exec, noop)\n"));
         assertThat(cli(Map.of(), "-c", dir.resolve("missing.json").toString()).code()).isEqualTo(1);
         assertThat(cli(Map.of(), "-k")).isEqualTo(new Cli(2, "", "nerve: no config file: use --config FILE or set NERVE_CONFIG\n"));
         Cli help = cli(Map.of(), "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--check-config", "--instance-id=ID", "--config=FILE");
+    }
+
+    @Test
+    void checkConfigAlsoChecksWhatOnlyThisHostCanTell(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("nerve.json");
+        Files.writeString(dir.resolve("plain"), "a file, not a directory");
+        Files.writeString(config, "{\"instance_id\": \"i-1\", \"heartbeat_path\": \"" + dir.resolve("plain/gone/hb") + "\", "
+                + "\"services\": {\"web\": {\"host\": \"127.0.0.1\", \"port\": 8080, \"zk_hosts\": [\"z:2181\"], \"zk_path\": \"/p4\", "
+                + "\"checks\": [{\"type\": \"exec\", \"command\": [\"no-such-tool\"]}]}, "
+                + "\"api\": {\"host\": \"127.0.0.1\", \"port\": 1, \"reporter_type\": \"etcd\", \"etcd_host\": \"127.0.0.1\", "
+                + "\"etcd_ca_file\": \"" + dir.resolve("ca.pem") + "\"}}}");
+        assertThat(cli(Map.of("PATH", "/usr/bin:/bin"), "-k", "-c", config.toString())).isEqualTo(new Cli(1, "",
+                "nerve: " + config + ": 3 problems:\n"
+                        + "  services.api.etcd_ca_file: " + dir.resolve("ca.pem") + ": no such file\n"
+                        + "  heartbeat_path: the directory " + dir.resolve("plain/gone") + " cannot be created: " + dir.resolve("plain")
+                        + " is not a directory\n"
+                        + "  services.web.checks[0].command: program \"no-such-tool\" not found in PATH\n"));
     }
 }

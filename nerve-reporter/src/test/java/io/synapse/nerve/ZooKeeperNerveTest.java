@@ -194,10 +194,8 @@ class ZooKeeperNerveTest {
         });
     }
 
-    private static CuratorFramework sharedClient(ZooKeeperReporter reporter) throws Exception {
-        java.lang.reflect.Field f = ZooKeeperReporter.class.getDeclaredField("shared");
-        f.setAccessible(true);
-        return ((ZooKeeperClients.Shared) f.get(reporter)).client;
+    private static CuratorFramework sharedClient(ZooKeeperReporter reporter) {
+        return reporter.client();
     }
 
     /** Expires a session for real: a second client joins it with the same id and password, then closes it. */
@@ -380,7 +378,7 @@ class ZooKeeperNerveTest {
 
     @Test
     void heartbeatGlobalMaintenanceAndStatsd(@TempDir Path dir) throws Exception {
-        Path heartbeat = dir.resolve("heartbeat");
+        Path heartbeat = dir.resolve("run/nerve/heartbeat"); // nerve creates the missing directories
         Path maintenance = dir.resolve("maintenance");
         try (java.net.DatagramSocket statsd = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             statsd.setSoTimeout(5000);
@@ -421,5 +419,34 @@ class ZooKeeperNerveTest {
         await().atMost(WAIT).until(() -> children(reader, "/t15/web").size() == 1);
         // the next token comes 2 s after the first was taken
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1200));
+    }
+
+    @Test
+    void digestAuthenticationReachesAGuardedPathAndHostsAreNormalisedIntoOneConnection() throws Exception {
+        String digest = org.apache.zookeeper.server.auth.DigestAuthenticationProvider.generateDigest("nerve:n3rve");
+        reader.create().creatingParentsIfNeeded().withACL(List.of(
+                        new org.apache.zookeeper.data.ACL(org.apache.zookeeper.ZooDefs.Perms.ALL, new org.apache.zookeeper.data.Id("digest", digest)),
+                        new org.apache.zookeeper.data.ACL(org.apache.zookeeper.ZooDefs.Perms.READ, org.apache.zookeeper.ZooDefs.Ids.ANYONE_ID_UNSAFE)))
+                .forPath("/t12/web");
+        String host = zk.getConnectString();
+        String auth = ", \"zk_auth\": {\"scheme\": \"digest\", \"credentials\": \"nerve:n3rve\"}";
+        Nerve nerve = start("\"web\": " + service(host, "/t12/web", 8080, "", auth)
+                + ", \"api\": " + service(host + "\", \"" + host, "/t12/web", 8081, "", auth)
+                + ", \"anonymous\": " + service(host, "/t12/web", 8082, "", ""));
+        await().atMost(WAIT).until(() -> children(reader, "/t12/web").size() == 2);
+        assertThat(children(reader, "/t12/web").stream().map(c -> {
+            try {
+                return decode("/t12/web", c).port();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        })).containsExactlyInAnyOrder(8080, 8081);
+        ZooKeeperReporter web = (ZooKeeperReporter) nerve.services().get("web").reporter();
+        ZooKeeperReporter api = (ZooKeeperReporter) nerve.services().get("api").reporter();
+        assertThat(api.client()).as("one connection for the same hosts and credentials").isSameAs(web.client());
+        ServiceRunner anonymous = nerve.services().get("anonymous");
+        await().atMost(WAIT).until(() -> anonymous.reportedUp() == null && anonymous.rounds() > 5);
+        assertThat(((ZooKeeperReporter) anonymous.reporter()).client()).isNotSameAs(web.client());
+        assertThat(children(reader, "/t12/web")).hasSize(2);
     }
 }

@@ -51,7 +51,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class ConfigLoader {
     /** Watchers of the Ruby Synapse that this project does not ship. */
-    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon", "zookeeper_dns", "multi");
+    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon");
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
@@ -356,7 +356,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static List<LabelFilter> labelFilters(JsonFields discovery) {
+    static List<LabelFilter> labelFilters(JsonFields discovery) {
         List<LabelFilter> out = new ArrayList<>();
         JsonNode list = discovery.get("label_filters");
         JsonNode single = discovery.get("label_filter");

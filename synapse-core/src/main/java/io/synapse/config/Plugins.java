@@ -2,6 +2,7 @@ package io.synapse.config;
 
 import io.synapse.spi.CatalogFactory;
 import io.synapse.spi.GeneratorFactory;
+import io.synapse.spi.WatcherFactories;
 import io.synapse.spi.WatcherFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,9 +48,11 @@ public final class Plugins {
     private final Map<String, WatcherFactory<?>> watchers;
     private final Map<String, GeneratorFactory> generators;
     private final Map<String, CatalogFactory<?>> catalogs;
+    private final WatcherFactories watcherFactories;
 
     private Plugins(Map<String, WatcherFactory<?>> watchers, Map<String, GeneratorFactory> generators,
-            Map<String, CatalogFactory<?>> catalogs) {
+            Map<String, CatalogFactory<?>> catalogs, WatcherFactories watcherFactories) {
+        this.watcherFactories = watcherFactories;
         this.watchers = Collections.unmodifiableMap(watchers);
         this.generators = Collections.unmodifiableMap(generators);
         this.catalogs = Collections.unmodifiableMap(catalogs);
@@ -94,7 +97,14 @@ public final class Plugins {
             Map<String, GeneratorFactory> generators = byName("generator", GeneratorFactory.class, loader, GeneratorFactory::name);
             @SuppressWarnings({"unchecked", "rawtypes"})
             Map<String, CatalogFactory<?>> catalogs = (Map) byName("catalog", CatalogFactory.class, loader, CatalogFactory::name);
-            return new Plugins(watchers, generators, catalogs);
+            // composites (multi, zookeeper_dns) build their children with the plugins loaded here
+            PluginWatcherFactories all = new PluginWatcherFactories(Collections.unmodifiableMap(watchers));
+            for (WatcherFactory<?> f : watchers.values()) {
+                if (f instanceof WatcherFactories.Aware aware) {
+                    aware.setWatcherFactories(all);
+                }
+            }
+            return new Plugins(watchers, generators, catalogs, all);
         } catch (ServiceConfigurationError e) {
             throw new PluginException("a plugin could not be loaded: " + e.getMessage(), e);
         }
@@ -177,6 +187,11 @@ public final class Plugins {
 
     public Map<String, WatcherFactory<?>> watchers() {
         return watchers;
+    }
+
+    /** The installed watchers as composites see them (see {@link WatcherFactories.Aware}). */
+    public WatcherFactories watcherFactories() {
+        return watcherFactories;
     }
 
     public Map<String, GeneratorFactory> generators() {

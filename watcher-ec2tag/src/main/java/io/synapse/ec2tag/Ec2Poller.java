@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.concurrent.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -43,7 +44,7 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>On failure (throttling, network, a malformed answer) the subscribers get {@code
  * onPollFailure} and nothing else: they keep their last good set. The next attempt follows a
- * {@link Backoff}; the first failure of an episode is logged as a warning, the recovery as info.
+ * {@link #backoff}; the first failure of an episode is logged as a warning, the recovery as info.
  * A subscriber joining a poller that already has a result gets it at once (on the poller's thread).
  *
  * <p>Threading: one daemon thread per poller runs the calls and the deliveries, so a subscriber
@@ -59,6 +60,8 @@ final class Ec2Poller {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(20);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration NETWORK_BASE = Duration.ofSeconds(1);
+    static final Duration MIN_CAP = Duration.ofSeconds(30);
 
     /** A watcher fed by a poller. Callbacks come from the poller's thread and must not throw. */
     interface Subscriber {
@@ -75,7 +78,6 @@ final class Ec2Poller {
     private final Ec2Client client;
     private final SdkHttpClient httpClient;
     private final List<software.amazon.awssdk.services.ec2.model.Filter> requestFilters;
-    private final Backoff backoff;
     private final ScheduledExecutorService scheduler;
 
     private final Object lock = new Object();
@@ -90,9 +92,8 @@ final class Ec2Poller {
     private String failureMessage;
     private Throwable failureCause;
 
-    Ec2Poller(PollerKey key, Backoff backoff) {
+    Ec2Poller(PollerKey key) {
         this.key = requireNonNull(key, "key is null");
-        this.backoff = requireNonNull(backoff, "backoff is null");
         List<software.amazon.awssdk.services.ec2.model.Filter> filters = new ArrayList<>();
         filters.add(RUNNING.toSdk());
         key.filters().forEach(f -> filters.add(f.toSdk()));
@@ -134,6 +135,18 @@ final class Ec2Poller {
         return key;
     }
 
+    /**
+     * Exponential backoff with jitter for failed DescribeInstances sequences: the raw delay starts at
+     * the check interval when EC2 throttled us (retrying sooner than the interval would only add to
+     * the account's request rate), and at {@code min(interval, 1 s)} for network and other errors
+     * (a blip is retried quickly); it doubles up to {@code max(2 * interval, 30 s)}.
+     */
+    static Backoff backoff(boolean throttled, Duration interval) {
+        Duration base = throttled || interval.compareTo(NETWORK_BASE) < 0 ? interval : NETWORK_BASE;
+        Duration doubled = interval.multipliedBy(2);
+        return new Backoff(base, doubled.compareTo(MIN_CAP) > 0 ? doubled : MIN_CAP);
+    }
+
     /** Adds a subscriber; the first one triggers the first poll, a shorter interval an earlier one. */
     void subscribe(Subscriber subscriber) {
         requireNonNull(subscriber, "subscriber is null");
@@ -160,11 +173,10 @@ final class Ec2Poller {
         }
     }
 
-    /** Removes a subscriber; returns whether none is left. */
-    boolean unsubscribe(Subscriber subscriber) {
+    /** Removes a subscriber (the pool closes the poller when its last watcher lets go). */
+    void unsubscribe(Subscriber subscriber) {
         synchronized (lock) {
             subscribers.remove(subscriber);
-            return subscribers.isEmpty();
         }
     }
 
@@ -257,7 +269,7 @@ final class Ec2Poller {
                 failures++;
                 failureMessage = failure.message();
                 failureCause = failure.cause();
-                Duration delay = backoff.delay(failures, failure.throttled(), interval);
+                Duration delay = backoff(failure.throttled(), interval).delay(failures);
                 String kept = lastGood == null ? "no instances known yet" : "keeping the last " + lastGood.size() + " instances";
                 if (failures == 1) {
                     log.warn("{}; {}, retrying with backoff", failure.message(), kept);

@@ -1,6 +1,9 @@
 package io.synapse.ec2tag;
 
 import io.synapse.spi.Backend;
+import io.synapse.common.concurrent.SharedResources;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.log.Changes;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
@@ -8,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,14 +34,14 @@ import static java.util.Objects.requireNonNull;
  */
 final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     private static final Logger log = LoggerFactory.getLogger(Ec2TagWatcher.class);
-    private static final int LOGGED_CHANGES = 10;
 
     private enum State { LATENT, STARTED, CLOSED }
 
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
-    private final PollerRegistry registry;
+    private final SharedResources<PollerKey, Ec2Poller> pollers;
+    private Lease<PollerKey, Ec2Poller> poller; // guarded by this
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
 
     // touched only from the poller's thread
@@ -48,11 +49,11 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     private Map<String, String> warned = Map.of();
     private Set<String> nameWarned = Set.of();
 
-    Ec2TagWatcher(String service, Settings settings, WatcherListener listener, PollerRegistry registry) {
+    Ec2TagWatcher(String service, Settings settings, WatcherListener listener, SharedResources<PollerKey, Ec2Poller> pollers) {
         this.service = requireNonNull(service, "service is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.registry = requireNonNull(registry, "registry is null");
+        this.pollers = requireNonNull(pollers, "pollers is null");
     }
 
     @Override
@@ -65,7 +66,13 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
                     service, Settings.PLACEHOLDER_PORT);
         }
         try {
-            registry.subscribe(settings.key(), this);
+            synchronized (this) {
+                if (state.get() != State.STARTED) {
+                    return; // closed meanwhile
+                }
+                poller = pollers.acquire(settings.key());
+                poller.get().subscribe(this);
+            }
         } catch (RuntimeException e) {
             // building the SDK client failed: nothing will be polled; say so instead of throwing
             log.error("service {}: ec2tag {} could not start: {}", service, settings.key().describe(), e.toString());
@@ -77,7 +84,15 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     @Override
     public void close() {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
-            registry.unsubscribe(settings.key(), this);
+            Lease<PollerKey, Ec2Poller> lease;
+            synchronized (this) {
+                lease = poller;
+                poller = null;
+            }
+            if (lease != null) {
+                lease.get().unsubscribe(this);
+                lease.close();
+            }
         }
     }
 
@@ -198,16 +213,9 @@ final class Ec2TagWatcher implements ServiceWatcher, Ec2Poller.Subscriber {
     }
 
     private void logChange(List<Backend> before, List<Backend> after) {
-        Set<String> old = before.stream().map(Backend::identity).collect(Collectors.toSet());
-        Set<String> now = after.stream().map(Backend::identity).collect(Collectors.toSet());
-        List<String> changes = new ArrayList<>();
-        after.stream().filter(b -> !old.contains(b.identity())).forEach(b -> changes.add("+" + b));
-        before.stream().filter(b -> !now.contains(b.identity())).forEach(b -> changes.add("-" + b));
-        String shown = changes.stream().limit(LOGGED_CHANGES).collect(Collectors.joining(", "));
-        if (changes.size() > LOGGED_CHANGES) {
-            shown += ", ... " + (changes.size() - LOGGED_CHANGES) + " more";
+        if (log.isDebugEnabled()) {
+            // the engine logs the merged change at INFO (with the port override applied); this is the raw view
+            log.debug("service {}: ec2tag {}", service, Changes.summary(before, after, "backends"));
         }
-        // the engine logs the merged change at INFO (with the port override applied); this is the raw view
-        log.debug("service {}: ec2tag {} -> {} backends{}", service, before.size(), after.size(), shown.isEmpty() ? "" : " (" + shown + ")");
     }
 }

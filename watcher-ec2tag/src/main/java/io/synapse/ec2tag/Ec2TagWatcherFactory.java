@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
@@ -36,16 +37,28 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
     static final int MAX_TAG_VALUE_LENGTH = 256;
     private static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
-    private final PollerRegistry registry;
+    /**
+     * The live pollers, one per {@link PollerKey}: the first watcher of a key creates its poller,
+     * the last one to leave closes it. JVM-wide, so that sharing does not depend on how many
+     * factory instances the engine makes.
+     */
+    private static final SharedResources<PollerKey, Ec2Poller> SHARED = pollers();
+
+    private final SharedResources<PollerKey, Ec2Poller> pollers;
     private final Function<String, String> env;
 
     public Ec2TagWatcherFactory() {
-        this(PollerRegistry.shared(), System::getenv);
+        this(SHARED, System::getenv);
     }
 
-    Ec2TagWatcherFactory(PollerRegistry registry, Function<String, String> env) {
-        this.registry = requireNonNull(registry, "registry is null");
+    Ec2TagWatcherFactory(SharedResources<PollerKey, Ec2Poller> pollers, Function<String, String> env) {
+        this.pollers = requireNonNull(pollers, "pollers is null");
         this.env = requireNonNull(env, "env is null");
+    }
+
+    /** A new pool of pollers. */
+    static SharedResources<PollerKey, Ec2Poller> pollers() {
+        return new SharedResources<>("ec2tag poller", Ec2Poller::new, Ec2Poller::close);
     }
 
     @Override
@@ -151,7 +164,7 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new Ec2TagWatcher(context.serviceName(), settings(context, config), listener, registry);
+        return new Ec2TagWatcher(context.serviceName(), settings(context, config), listener, pollers);
     }
 
     /** Validates and applies defaults; throws IllegalArgumentException listing every problem. */

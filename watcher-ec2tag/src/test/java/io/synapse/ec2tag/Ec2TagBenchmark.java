@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.concurrent.SharedResources;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.synapse.Synapse;
@@ -64,7 +65,7 @@ public final class Ec2TagBenchmark {
                     emulator.put(Inst.running("i-g" + g + "n" + i, "10." + (g / 250) + "." + (g % 250) + "." + (i + 1), Map.of("servicename", "g" + g)));
                 }
             }
-            PollerRegistry registry = new PollerRegistry(key -> new Ec2Poller(key, new Backoff()));
+            SharedResources<PollerKey, Ec2Poller> registry = Ec2TagWatcherFactory.pollers();
             Ec2TagWatcherFactory factory = new Ec2TagWatcherFactory(registry, name -> null);
             List<ServiceWatcher> watchers = new ArrayList<>();
             List<RecordingListener> listeners = new ArrayList<>();
@@ -111,7 +112,7 @@ public final class Ec2TagBenchmark {
             for (int i = 0; i < instances; i++) {
                 emulator.put(Inst.running("i-base" + i, "10.1.0." + (i + 1), Map.of("servicename", "true")));
             }
-            PollerRegistry registry = new PollerRegistry(key -> new Ec2Poller(key, new Backoff()));
+            SharedResources<PollerKey, Ec2Poller> registry = Ec2TagWatcherFactory.pollers();
             Ec2TagWatcherFactory factory = new Ec2TagWatcherFactory(registry, name -> null);
             List<ServiceWatcher> watchers = new ArrayList<>();
             List<FirstSeen> listeners = new ArrayList<>();

@@ -20,7 +20,7 @@ class Ec2TagConfigTest {
     private static final WatcherContext CONTEXT = new WatcherContext("api", "services.api.discovery");
 
     private final Ec2TagWatcherFactory factory = new Ec2TagWatcherFactory(
-            new PollerRegistry(key -> new Ec2Poller(key, new Backoff())), name -> null);
+            Ec2TagWatcherFactory.pollers(), name -> null);
 
     private static List<String> problems(Ec2TagWatcherFactory factory, String json) {
         ConfigProblems problems = new ConfigProblems().at("services.api.discovery");
@@ -84,7 +84,7 @@ class Ec2TagConfigTest {
         Ec2TagConfig config = TestSupport.bind("""
                 {"tag_name": "servicename", "tag_value": "true", "check_interval": 120.0}""");
         Ec2TagWatcherFactory withEnv = new Ec2TagWatcherFactory(
-                new PollerRegistry(key -> new Ec2Poller(key, new Backoff())), Map.of("AWS_DEFAULT_REGION", "us-west-2")::get);
+                Ec2TagWatcherFactory.pollers(), Map.of("AWS_DEFAULT_REGION", "us-west-2")::get);
 
         assertThat(problems(withEnv, "{\"tag_name\": \"servicename\", \"tag_value\": \"true\", \"check_interval\": 120.0}")).isEmpty();
         Settings settings = withEnv.settings(CONTEXT, config);
@@ -100,7 +100,7 @@ class Ec2TagConfigTest {
     @Test
     void defaultsAndRegionFromTheEnvironment() {
         Ec2TagWatcherFactory withEnv = new Ec2TagWatcherFactory(
-                new PollerRegistry(key -> new Ec2Poller(key, new Backoff())),
+                Ec2TagWatcherFactory.pollers(),
                 Map.of("AWS_REGION", "ap-southeast-2", "AWS_DEFAULT_REGION", "us-west-2")::get);
         Settings settings = withEnv.settings(CONTEXT, TestSupport.bind("{\"tag_name\": \"a\", \"tag_value\": \"b\", \"port\": 80}"));
         assertThat(settings.key().client().region()).isEqualTo("ap-southeast-2");

@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.concurrent.SharedResources;
 import ch.qos.logback.classic.Level;
 import io.synapse.ec2tag.Ec2Emulator.Inst;
 import io.synapse.spi.Backend;
@@ -26,7 +27,7 @@ class Ec2TagWatcherTest {
     private static final String THROTTLED = "DescribeInstances failed: RequestLimitExceeded: Request limit exceeded. (HTTP 503)";
 
     private Ec2Emulator emulator;
-    private PollerRegistry registry;
+    private SharedResources<PollerKey, Ec2Poller> registry;
     private Ec2TagWatcherFactory factory;
     private final List<ServiceWatcher> watchers = new ArrayList<>();
     private final List<Ec2Emulator> extraEmulators = new ArrayList<>();
@@ -34,7 +35,7 @@ class Ec2TagWatcherTest {
     @BeforeEach
     void setUp() {
         emulator = Ec2Emulator.start();
-        registry = new PollerRegistry(key -> new Ec2Poller(key, new Backoff()));
+        registry = Ec2TagWatcherFactory.pollers();
         factory = new Ec2TagWatcherFactory(registry, name -> null);
     }
 

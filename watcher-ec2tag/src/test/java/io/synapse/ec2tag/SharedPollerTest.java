@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.concurrent.SharedResources;
 import io.synapse.ec2tag.Ec2Emulator.Inst;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
@@ -19,7 +20,7 @@ class SharedPollerTest {
     private static final Map<String, String> TAGGED = Map.of("servicename", "true");
 
     private Ec2Emulator emulator;
-    private PollerRegistry registry;
+    private SharedResources<PollerKey, Ec2Poller> registry;
     private Ec2TagWatcherFactory factory;
     private final List<ServiceWatcher> watchers = new ArrayList<>();
 
@@ -29,7 +30,7 @@ class SharedPollerTest {
         emulator.put(Inst.running("i-01", "10.0.0.1", TAGGED))
                 .put(Inst.running("i-02", "10.0.0.2", Map.of("servicename", "true", "port", "9000", "Name", "web-2")))
                 .put(Inst.running("i-03", "10.0.0.3", Map.of("servicename", "other")));
-        registry = new PollerRegistry(key -> new Ec2Poller(key, new Backoff()));
+        registry = Ec2TagWatcherFactory.pollers();
         factory = new Ec2TagWatcherFactory(registry, name -> null);
     }
 

@@ -1,12 +1,12 @@
 package io.synapse.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synapse.common.json.JsonIntegers;
+import io.synapse.common.json.JsonObjects;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
 
-import java.io.IOException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -55,22 +55,10 @@ interface Decoder {
     static Decoder json(String hostField, String portField, String nameField, String weightField) {
         requireNonNull(hostField, "hostField is null");
         requireNonNull(portField, "portField is null");
-        ObjectMapper mapper = new ObjectMapper();
         return (key, value, createRevision) -> {
-            JsonNode node;
-            try {
-                node = mapper.readTree(value);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("not valid JSON");
-            }
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException("expected a JSON object");
-            }
-            JsonNode host = node.get(hostField);
-            if (host == null || !host.isTextual()) {
-                throw new IllegalArgumentException("missing string \"" + hostField + "\"");
-            }
-            Integer port = intField(node, portField);
+            JsonNode node = JsonObjects.parse(value);
+            String host = JsonObjects.requiredString(node, hostField);
+            Integer port = JsonIntegers.optional(node, portField);
             if (port == null) {
                 throw new IllegalArgumentException("missing \"" + portField + "\"");
             }
@@ -81,23 +69,9 @@ interface Decoder {
                     name = n.asText();
                 }
             }
-            Integer weight = weightField == null ? null : intField(node, weightField);
-            return new Backend(name, host.asText(), port, weight, null, null, createRevision, null);
+            Integer weight = weightField == null ? null : JsonIntegers.optional(node, weightField);
+            return new Backend(name, host, port, weight, null, null, createRevision, null);
         };
-    }
-
-    private static Integer intField(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-            return Integer.parseInt(v.asText());
-        }
-        throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
     }
 
     private static int parsePort(String port, String segment) {

@@ -12,19 +12,22 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.synapse.spi.Backend;
+import io.synapse.common.concurrent.Backoff;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.SharedEtcdClient;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.tls.TlsFiles;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -55,14 +58,13 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceWatcher.class);
     static final int PAGE_SIZE = 10_000;
     private static final long READ_TIMEOUT_MILLIS = 30_000;
-    private static final io.synapse.common.concurrent.Backoff BACKOFF = io.synapse.common.concurrent.Backoff.ofMillis(100, 5_000);
+    private static final Backoff BACKOFF = Backoff.ofMillis(100, 5_000);
     private static final long RECOVERY_CONFIRM_MILLIS = 500;
-    private static final int LOGGED_CHANGES = 5;
 
     private enum State { LATENT, STARTED, CLOSED }
 
     /** What a watcher watches, normalized by the factory. */
-    record Settings(EtcdClients.Connection connection, String prefix, String decodeMethod, Decoder decoder, int pageSize) {
+    record Settings(EtcdConnection connection, String prefix, String decodeMethod, Decoder decoder, int pageSize) {
         Settings {
             if (pageSize < 1) {
                 throw new IllegalArgumentException("pageSize " + pageSize + ": expected a positive integer");
@@ -77,6 +79,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
+    private final EtcdClients clients;
     private final SerialExecutor serial;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ByteSequence prefixKey;
@@ -84,7 +87,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
 
     // confined to `serial`
     private final PrefixState prefixState;
-    private EtcdClients.Handle handle;
+    private Lease<EtcdConnection, SharedEtcdClient> handle;
     private long revision;
     private long generation;
     private long resetCheckedAt = -1;
@@ -97,10 +100,11 @@ final class EtcdServiceWatcher implements ServiceWatcher {
     private ScheduledFuture<?> retry;
     private volatile long reads;
 
-    EtcdServiceWatcher(String service, Settings settings, WatcherListener listener) {
+    EtcdServiceWatcher(String service, Settings settings, WatcherListener listener, EtcdClients clients) {
         this.service = requireNonNull(service, "service is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
+        this.clients = requireNonNull(clients, "clients is null");
         this.serial = new SerialExecutor("etcd watcher of service " + service);
         this.prefixKey = ByteSequence.from(settings.prefix(), StandardCharsets.UTF_8);
         this.prefixEnd = prefixEnd(prefixKey);
@@ -168,7 +172,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
             return;
         }
         try {
-            handle = EtcdClients.acquire(settings.connection());
+            handle = clients.acquire(settings.connection());
         } catch (TlsFiles.TlsException | RuntimeException e) {
             failed("cannot create an etcd client for " + settings.connection().describe() + ": " + e.getMessage(), e);
             retryLater(this::connect);
@@ -192,7 +196,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 .withLimit(settings.pageSize())
                 .withRevision(atRevision)
                 .build();
-        handle.client().getKVClient().get(from, option)
+        handle.get().client().getKVClient().get(from, option)
                 .orTimeout(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((response, error) -> onPage(gen, reread, atRevision, started, response, error), serial);
     }
@@ -259,7 +263,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 .withRequireLeader(true)
                 .build();
         try {
-            watch = handle.client().getWatchClient().watch(prefixKey, option, new Watch.Listener() {
+            watch = handle.get().client().getWatchClient().watch(prefixKey, option, new Watch.Listener() {
                 @Override
                 public void onNext(WatchResponse response) {
                     serial.execute(() -> onWatchResponse(gen, response));
@@ -412,34 +416,16 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         if (!LOG.isDebugEnabled()) {
             return;
         }
-        List<Backend> added = changes.added();
-        List<Backend> removed = changes.removed();
+        String listed;
         if (changes.replaced()) {
             // a re-read: diff the sets (rare, so the O(n) is fine)
-            Set<Backend> old = new HashSet<>(before);
-            Set<Backend> now = new HashSet<>(after);
-            added = after.stream().filter(b -> !old.contains(b)).toList();
-            removed = before.stream().filter(b -> !now.contains(b)).toList();
+            listed = io.synapse.common.log.Changes.diff(before, after);
+        } else {
+            listed = io.synapse.common.log.Changes.listed(changes.added(), changes.removed(), String::valueOf);
         }
-        if (added.isEmpty() && removed.isEmpty()) {
-            LOG.debug("service {}: etcd {} backends (unchanged)", service, after.size());
-            return;
-        }
-        List<String> shown = new ArrayList<>();
-        for (Backend b : added) {
-            if (shown.size() < LOGGED_CHANGES) {
-                shown.add("+" + b);
-            }
-        }
-        for (Backend b : removed) {
-            if (shown.size() < LOGGED_CHANGES) {
-                shown.add("-" + b);
-            }
-        }
-        int more = added.size() + removed.size() - shown.size();
         // the engine logs the change of the merged set at INFO; this is the watcher's own view
-        LOG.debug("service {}: etcd {} -> {} backends ({}{})", service, before.size(), after.size(), String.join(", ", shown),
-                more > 0 ? ", " + more + " more" : "");
+        LOG.debug("service {}: etcd {} -> {} backends{}", service, before.size(), after.size(),
+                listed.isEmpty() ? " (unchanged)" : listed);
     }
 
     // ---------------------------------------------------------------- failures and retries
@@ -494,7 +480,7 @@ final class EtcdServiceWatcher implements ServiceWatcher {
                 return;
             }
             if (handle != null) {
-                handle.reconnectNow();
+                handle.get().reconnectNow();
             }
             action.run();
         }, delay);

@@ -1,6 +1,10 @@
 package io.synapse.etcd;
 
 import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.etcd.EtcdClientSettings;
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.EtcdConnections;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
@@ -8,10 +12,8 @@ import io.synapse.spi.WatcherFactory;
 import io.synapse.spi.WatcherListener;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,8 +24,27 @@ import static java.util.Objects.requireNonNull;
  */
 public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
     public static final String NAME = "etcd";
-    static final int DEFAULT_PORT = 2379;
     private static final List<String> METHODS = List.of("nerve", "json", "key");
+
+    /**
+     * The watchers' client settings: calls fail at once while no member is reachable (the watcher
+     * retries with its own backoff and reports it), answers of up to 256 MiB.
+     */
+    static final EtcdClientSettings CLIENT_SETTINGS = new EtcdClientSettings(Duration.ofSeconds(3), Duration.ofSeconds(10),
+            Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(1), null, false, 256 * 1024 * 1024);
+
+    /** The clients every factory created by {@link java.util.ServiceLoader} shares: one per cluster connection. */
+    static final EtcdClients SHARED = new EtcdClients(CLIENT_SETTINGS);
+
+    private final EtcdClients clients;
+
+    public EtcdWatcherFactory() {
+        this(SHARED);
+    }
+
+    EtcdWatcherFactory(EtcdClients clients) {
+        this.clients = requireNonNull(clients, "clients is null");
+    }
 
     @Override
     public String name() {
@@ -39,23 +60,7 @@ public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
     public void validate(EtcdConfig config, ConfigProblems problems) {
         requireNonNull(config, "config is null");
         requireNonNull(problems, "problems is null");
-        List<URI> endpoints = new ArrayList<>();
-        if (config.endpoints() == null || config.endpoints().isEmpty()) {
-            problems.add("endpoints", "must not be empty");
-        } else {
-            for (int i = 0; i < config.endpoints().size(); i++) {
-                String problem = endpointProblem(config.endpoints().get(i));
-                if (problem != null) {
-                    problems.add("endpoints[" + i + "]", problem);
-                } else {
-                    endpoints.add(endpoint(config.endpoints().get(i)));
-                }
-            }
-            if (endpoints.stream().map(URI::getScheme).distinct().count() > 1) {
-                problems.add("endpoints", "mixes http:// and https:// endpoints; use one scheme");
-            }
-        }
-
+        connection(config, problems);
         if (config.path() == null || config.path().isEmpty()) {
             problems.add("path", "must not be empty");
         } else if (RegistryValues.hasControl(config.path())) {
@@ -63,42 +68,12 @@ public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
         }
 
         validateDecode(config.decode(), problems);
+    }
 
-        boolean https = endpoints.stream().anyMatch(u -> "https".equals(u.getScheme()));
-        boolean filesOk = true;
-        if (config.certFile() != null && config.keyFile() == null) {
-            problems.add("key_file", "required with cert_file");
-            filesOk = false;
-        }
-        if (config.keyFile() != null && config.certFile() == null) {
-            problems.add("cert_file", "required with key_file");
-            filesOk = false;
-        }
-        if (!endpoints.isEmpty() && !https) {
-            for (String[] f : new String[][] {{"ca_file", config.caFile()}, {"cert_file", config.certFile()}, {"key_file", config.keyFile()}}) {
-                if (f[1] != null) {
-                    problems.add(f[0], "requires https:// endpoints");
-                    filesOk = false;
-                }
-            }
-        }
-        if (https && filesOk) {
-            try {
-                TlsFiles.clientContext(config.caFile(), config.certFile(), config.keyFile());
-            } catch (TlsFiles.TlsException e) {
-                problems.add(e.field(), e.getMessage());
-            }
-        }
-
-        if (config.user() != null && config.user().isEmpty()) {
-            problems.add("user", "must not be empty");
-        }
-        if (config.user() != null && config.password() == null) {
-            problems.add("password", "required with user");
-        }
-        if (config.password() != null && config.user() == null) {
-            problems.add("user", "required with password");
-        }
+    /** The connection keys, checked (TLS files included); {@code null} when they have a problem. */
+    private static EtcdConnection connection(EtcdConfig config, ConfigProblems problems) {
+        return EtcdConnections.fromConfig(EtcdConnections.Keys.PLAIN, config.endpoints(), config.caFile(), config.certFile(),
+                config.keyFile(), config.user(), config.password(), problems);
     }
 
     private static void validateDecode(EtcdConfig.Decode decode, ConfigProblems problems) {
@@ -139,9 +114,7 @@ public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(problems.toString());
         }
-        EtcdClients.Connection connection = new EtcdClients.Connection(
-                config.endpoints().stream().map(EtcdWatcherFactory::endpoint).distinct().toList(),
-                config.caFile(), config.certFile(), config.keyFile(), config.user(), config.password());
+        EtcdConnection connection = connection(config, new ConfigProblems());
         String method = config.decode() == null || config.decode().method() == null ? "nerve" : config.decode().method();
         Decoder decoder = switch (method) {
             case "json" -> Decoder.json(config.decode().hostField(), config.decode().portField(),
@@ -150,41 +123,12 @@ public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
             default -> Decoder.nerve();
         };
         return new EtcdServiceWatcher(context.serviceName(),
-                new EtcdServiceWatcher.Settings(connection, prefix(config.path()), method, decoder, EtcdServiceWatcher.PAGE_SIZE), listener);
+                new EtcdServiceWatcher.Settings(connection, prefix(config.path()), method, decoder, EtcdServiceWatcher.PAGE_SIZE), listener,
+                clients);
     }
 
     /** The key prefix for a {@code path}: a directory, so {@code /services/api} does not match {@code /services/api2/x}. */
     static String prefix(String path) {
         return path.endsWith("/") ? path : path + "/";
-    }
-
-    /** {@code null} when {@code text} is a usable endpoint, else the reason. */
-    static String endpointProblem(String text) {
-        if (text == null || text.isBlank()) {
-            return "must not be empty";
-        }
-        String expected = "expected a URL like http://10.0.0.1:2379, got " + RegistryValues.quote(text);
-        URI uri;
-        try {
-            uri = new URI(text.contains("://") ? text : "http://" + text);
-        } catch (URISyntaxException e) {
-            return expected;
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            return "expected an http:// or https:// URL, got " + RegistryValues.quote(text);
-        }
-        if (uri.getHost() == null || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null
-                || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))) {
-            return expected;
-        }
-        return null;
-    }
-
-    /** The normalized endpoint {@code scheme://host:port}; {@code host:port} alone means http. */
-    static URI endpoint(String text) {
-        URI uri = URI.create(text.contains("://") ? text : "http://" + text);
-        int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
-        return URI.create(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost() + ":" + port);
     }
 }

@@ -19,7 +19,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Runs one watcher's tasks one at a time, in submission order, on threads shared by all etcd
  * watchers (a thread per service would not scale to hundreds of services). A task that throws is
- * logged and does not stop the ones after it.
+ * logged and does not stop the ones after it; an {@link Error} is logged and rethrown (it is not
+ * swallowed), and the remaining tasks continue on another worker.
  */
 final class SerialExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
@@ -72,8 +73,13 @@ final class SerialExecutor implements Executor {
                 }
                 try {
                     task.run();
-                } catch (RuntimeException | Error e) {
+                } catch (RuntimeException e) {
                     LOG.error("{}: unexpected error in a watcher task", name, e);
+                } catch (Error e) {
+                    LOG.error("{}: fatal error in a watcher task", name, e);
+                    // the tasks after it still run (on another worker); the Error goes on to this thread's handler
+                    WORKERS.execute(this::drain);
+                    throw e;
                 }
             }
         } finally {

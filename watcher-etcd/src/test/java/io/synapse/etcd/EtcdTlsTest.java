@@ -1,5 +1,7 @@
 package io.synapse.etcd;
 
+import io.synapse.common.etcd.EtcdClients;
+import io.synapse.common.tls.TlsFiles;
 import io.etcd.jetcd.Client;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.testing.Binaries;
@@ -70,7 +72,7 @@ class EtcdTlsTest {
                 "--client-cert-auth", "--trusted-ca-file", file("ca.pem"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
         client = Client.builder().endpoints(endpoint)
-                .sslContext(TlsFiles.clientContext(file("ca.pem"), file("pkcs8.pem"), file("pkcs8.key"))).build();
+                .sslContext(EtcdClients.sslContext(new TlsFiles(file("ca.pem"), file("pkcs8.pem"), file("pkcs8.key")))).build();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> put(client, "/tls/api/i-1", nerve("10.0.0.1", 80, "i-1")) > 0);
     }

@@ -1,5 +1,6 @@
 package io.synapse.etcd;
 
+import io.synapse.common.etcd.EtcdConnections;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.WatcherContext;
@@ -50,8 +51,8 @@ class EtcdWatcherFactoryTest {
                 .containsExactly("services.api.discovery.endpoints: mixes http:// and https:// endpoints; use one scheme");
         assertThat(problems("{\"endpoints\": [\"http://10.0.0.1:2379\", \"etcd-2\"], \"path\": \"/x\", \"decode\": {\"method\": \"key\"}}"))
                 .isEmpty();
-        assertThat(EtcdWatcherFactory.endpoint("etcd-2")).isEqualTo(URI.create("http://etcd-2:2379"));
-        assertThat(EtcdWatcherFactory.endpoint("HTTPS://[::1]")).isEqualTo(URI.create("https://[::1]:2379"));
+        assertThat(EtcdConnections.endpoint("etcd-2", 2379)).isEqualTo(URI.create("http://etcd-2:2379"));
+        assertThat(EtcdConnections.endpoint("HTTPS://[::1]", 2379)).isEqualTo(URI.create("https://[::1]:2379"));
         assertThat(EtcdWatcherFactory.prefix("/x")).isEqualTo("/x/");
         assertThat(EtcdWatcherFactory.prefix("/x/")).isEqualTo("/x/");
         assertThat(EtcdWatcherFactory.prefix("/")).isEqualTo("/");
@@ -68,23 +69,23 @@ class EtcdWatcherFactoryTest {
                 "services.api.discovery.endpoints[1]: expected a URL like http://10.0.0.1:2379, got \"http://a b\"",
                 "services.api.discovery.endpoints[2]: must not be empty",
                 "services.api.discovery.endpoints[3]: expected a URL like http://10.0.0.1:2379, got \"http://x:2379/v2/keys\"",
+                "services.api.discovery.password: is required with user",
                 "services.api.discovery.path: must not be empty",
                 "services.api.discovery.decode.host_field: required when decode.method is json",
-                "services.api.discovery.decode.port_field: must not be empty",
-                "services.api.discovery.password: required with user");
+                "services.api.discovery.decode.port_field: must not be empty");
         assertThat(problems("{\"endpoints\": [\"http://x\"], \"path\": \"/x\", \"decode\": {\"method\": \"serverset\"}}"))
                 .containsExactly("services.api.discovery.decode.method: expected one of nerve, json, key; got \"serverset\"");
         assertThat(problems("{\"endpoints\": [\"http://x\"], \"path\": \"/x\", \"decode\": {\"method\": \"key\", \"host_field\": \"IP\"}, \"password\": \"p\"}"))
                 .containsExactly(
-                        "services.api.discovery.decode.host_field: only used when decode.method is json",
-                        "services.api.discovery.user: required with password");
+                        "services.api.discovery.user: is required with password",
+                        "services.api.discovery.decode.host_field: only used when decode.method is json");
     }
 
     @Test
     void checksTlsFiles() {
         assertThat(problems("{\"endpoints\": [\"http://x\"], \"path\": \"/x\", \"ca_file\": \"/ca.pem\", \"cert_file\": \"/c.pem\"}"))
                 .containsExactly(
-                        "services.api.discovery.key_file: required with cert_file",
+                        "services.api.discovery.key_file: is required with cert_file",
                         "services.api.discovery.ca_file: requires https:// endpoints",
                         "services.api.discovery.cert_file: requires https:// endpoints");
         assertThat(problems("{\"endpoints\": [\"https://x\"], \"path\": \"/x\", \"ca_file\": \"/nonexistent/ca.pem\"}"))

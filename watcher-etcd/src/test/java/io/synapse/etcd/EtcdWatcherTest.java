@@ -1,5 +1,7 @@
 package io.synapse.etcd;
 
+import io.synapse.common.etcd.EtcdConnection;
+import io.synapse.common.etcd.EtcdConnections;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -245,9 +247,8 @@ class EtcdWatcherTest {
         writer.start();
         RecordingListener listener = new RecordingListener();
         EtcdServiceWatcher watcher = new EtcdServiceWatcher("paged", new EtcdServiceWatcher.Settings(
-                new EtcdClients.Connection(etcd.endpoints().stream().map(EtcdWatcherFactory::endpoint).toList(),
-                        null, null, null, null, null),
-                "/paged/", "nerve", Decoder.nerve(), 3), listener);
+                EtcdConnection.of(etcd.endpoints().stream().map(e -> EtcdConnections.endpoint(e, 2379)).toList()),
+                "/paged/", "nerve", Decoder.nerve(), 3), listener, EtcdWatcherFactory.SHARED);
         watchers.add(watcher);
         watcher.start();
         await().atMost(Duration.ofSeconds(15)).until(() -> listener.snapshots.size() >= 5);
@@ -269,7 +270,7 @@ class EtcdWatcherTest {
 
     @Test
     void closeIsIdempotentStopsPublishingAndReleasesTheSharedClient() {
-        int clientsBefore = EtcdClients.liveClients();
+        int clientsBefore = EtcdWatcherFactory.SHARED.size();
         RecordingListener first = new RecordingListener();
         RecordingListener second = new RecordingListener();
         String discovery = "{\"endpoints\": " + endpoints() + ", \"path\": \"/closing\", \"decode\": {\"method\": \"key\"}}";
@@ -280,7 +281,7 @@ class EtcdWatcherTest {
         b.start();
         awaitLast(first, List.of());
         awaitLast(second, List.of());
-        assertThat(EtcdClients.liveClients()).as("one client for one cluster").isEqualTo(clientsBefore + 1);
+        assertThat(EtcdWatcherFactory.SHARED.size()).as("one client for one cluster").isEqualTo(clientsBefore + 1);
 
         a.close();
         a.close();
@@ -289,7 +290,7 @@ class EtcdWatcherTest {
         assertThat(first.snapshots).containsExactly(List.of());
 
         b.close();
-        assertThat(EtcdClients.liveClients()).isEqualTo(clientsBefore);
+        assertThat(EtcdWatcherFactory.SHARED.size()).isEqualTo(clientsBefore);
         // closing a watcher that never started is fine too
         EtcdTesting.watcher("c", discovery, new RecordingListener()).close();
     }

@@ -1,12 +1,12 @@
 package io.synapse.zookeeper;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synapse.common.json.JsonIntegers;
+import io.synapse.common.json.JsonObjects;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
 
-import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -15,7 +15,6 @@ import java.util.Optional;
  * The backend's id is the sequence number at the end of the child's name.
  */
 abstract sealed class ChildDecoder {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The outcome for one child: a backend, or why there is none. */
     record Decoded(Backend backend, String problem, boolean broken) {
@@ -103,15 +102,7 @@ abstract sealed class ChildDecoder {
 
         @Override
         Decoded decodeOrThrow(String childName, byte[] data) {
-            JsonNode root;
-            try {
-                root = MAPPER.readTree(data);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("not valid JSON");
-            }
-            if (root == null || !root.isObject()) {
-                throw new IllegalArgumentException("expected a JSON object");
-            }
+            JsonNode root = JsonObjects.parse(data);
             JsonNode status = root.get("status");
             if (status != null && !status.isNull() && !"ALIVE".equals(status.asText())) {
                 return Decoded.notServing("status " + RegistryValues.quote(status.asText()) + ", not ALIVE");
@@ -133,29 +124,13 @@ abstract sealed class ChildDecoder {
             if (host == null || !host.isTextual()) {
                 throw new IllegalArgumentException("endpoint: missing string \"host\"");
             }
-            int port = integer(endpoint.get("port"), "port");
-            String name = null;
-            JsonNode shard = root.get("shard");
-            if (shard != null && !shard.isNull()) {
-                name = String.valueOf(integer(shard, "shard"));
-            }
+            int port = JsonIntegers.required(endpoint, "port");
+            Integer shard = JsonIntegers.optional(root, "shard");
+            String name = shard == null ? null : String.valueOf(shard);
             return Decoded.ok(Backend.builder(host.asText(), port)
                     .name(name)
                     .id(NerveRegistration.sequenceOf(childName))
                     .build());
-        }
-
-        private static int integer(JsonNode v, String field) {
-            if (v == null || v.isNull()) {
-                throw new IllegalArgumentException("missing \"" + field + "\"");
-            }
-            if (v.isIntegralNumber() && v.canConvertToInt()) {
-                return v.intValue();
-            }
-            if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-                return Integer.parseInt(v.asText());
-            }
-            throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
         }
     }
 }

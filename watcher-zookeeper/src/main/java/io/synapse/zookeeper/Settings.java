@@ -1,15 +1,14 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.concurrent.Backoff;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.zookeeper.ZooKeeperAuth;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import org.apache.zookeeper.common.PathUtils;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.TreeSet;
 
 import static java.util.Objects.requireNonNull;
 
@@ -25,7 +24,7 @@ import static java.util.Objects.requireNonNull;
  * @param pollInterval {@code null} to watch; else the polling period
  */
 record Settings(
-        EnsembleKey ensemble,
+        ZooKeeperEnsemble ensemble,
         String path,
         ChildDecoder decoder,
         String configPath,
@@ -34,6 +33,9 @@ record Settings(
         Duration pollInterval) {
 
     static final String DISABLED = "disabled";
+    /** 500 ms doubling to 60 s (at most 10 doublings). */
+    static final Backoff DEFAULT_BACKOFF = Backoff.ofMillis(500, 60_000);
+    static final int DEFAULT_DOUBLINGS = 10;
     static final double MAX_JITTER_SECONDS = 120;
     static final double DEFAULT_POLL_SECONDS = 60;
 
@@ -53,7 +55,7 @@ record Settings(
     static void validate(ZookeeperConfig config, ConfigProblems problems, boolean poll) {
         requireNonNull(config, "config is null");
         requireNonNull(problems, "problems is null");
-        validateHosts(config.hosts(), problems);
+        ZooKeeperEnsemble.checkHosts("hosts", config.hosts(), problems);
         if (config.path() == null) {
             problems.add("path", "is required");
         } else {
@@ -91,17 +93,7 @@ record Settings(
         }
         ZookeeperConfig.Auth auth = config.auth();
         if (auth != null) {
-            if (auth.scheme() == null) {
-                problems.add("auth.scheme", "is required: \"digest\"");
-            } else if (!auth.scheme().equals("digest")) {
-                problems.add("auth.scheme", "expected \"digest\", got " + RegistryValues.quote(auth.scheme()));
-            }
-            if (auth.credentials() == null) {
-                problems.add("auth.credentials", "is required: \"user:password\"");
-            } else if (auth.credentials().indexOf(':') < 1) {
-                // never echo credentials
-                problems.add("auth.credentials", "expected \"user:password\"");
-            }
+            ZooKeeperAuth.fromConfig(auth.scheme(), auth.credentials(), problems.at("auth"));
         }
         Double interval = config.pollingIntervalSec();
         if (poll && interval != null && (interval.isNaN() || interval <= 0 || interval > 86_400)) {
@@ -116,12 +108,9 @@ record Settings(
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid zookeeper discovery config: " + String.join("; ", problems.messages()));
         }
-        List<String> hosts = new ArrayList<>(new TreeSet<>(splitHosts(config.hosts()).stream()
-                .map(h -> h.trim().toLowerCase(Locale.ROOT))
-                .toList()));
         ZookeeperConfig.Auth auth = config.auth();
-        EnsembleKey key = new EnsembleKey(String.join(",", hosts),
-                auth == null ? null : auth.scheme(), auth == null ? null : auth.credentials());
+        ZooKeeperEnsemble key = ZooKeeperEnsemble.of(config.hosts(),
+                auth == null ? null : new ZooKeeperAuth(auth.scheme(), auth.credentials()));
         ZookeeperConfig.Decode decode = config.decode();
         ChildDecoder decoder = decode != null && "serverset".equals(decode.method())
                 ? ChildDecoder.serverset(decode.endpointName())
@@ -135,13 +124,14 @@ record Settings(
         return new Settings(key, config.path(), decoder, configPath, backoff(config.retryPolicy()), jitter, pollInterval);
     }
 
+    /** The backoff of a {@code retry_policy} (Curator-style or Ruby Synapse keys), defaults filled in. */
     static Backoff backoff(ZookeeperConfig.RetryPolicy policy) {
         if (policy == null) {
-            return Backoff.DEFAULT;
+            return DEFAULT_BACKOFF;
         }
-        long base = Backoff.DEFAULT.baseMillis();
-        long max = Backoff.DEFAULT.maxMillis();
-        int doublings = Backoff.DEFAULT.maxDoublings();
+        long base = DEFAULT_BACKOFF.base().toMillis();
+        long max = DEFAULT_BACKOFF.max().toMillis();
+        int doublings = DEFAULT_DOUBLINGS;
         if (policy.baseSleepTimeMs() != null) {
             base = policy.baseSleepTimeMs();
         } else if (policy.baseInterval() != null) {
@@ -157,7 +147,7 @@ record Settings(
         } else if (policy.maxAttempts() != null) {
             doublings = policy.maxAttempts();
         }
-        return new Backoff(base, Math.max(base, max), doublings);
+        return Backoff.withDoublings(Duration.ofMillis(base), Duration.ofMillis(Math.max(base, max)), doublings);
     }
 
     private static void validateRetryPolicy(ZookeeperConfig.RetryPolicy policy, ConfigProblems problems) {
@@ -201,63 +191,6 @@ record Settings(
         if (value != null && (value.isNaN() || value < 0.001 || value > 3600)) {
             problems.add(key, "expected seconds 0.001-3600, got " + number(value));
         }
-    }
-
-    private static void validateHosts(List<String> hosts, ConfigProblems problems) {
-        if (hosts == null) {
-            problems.add("hosts", "is required: a list of \"host:port\"");
-            return;
-        }
-        if (hosts.isEmpty()) {
-            problems.add("hosts", "must not be empty");
-            return;
-        }
-        for (int i = 0; i < hosts.size(); i++) {
-            String entry = hosts.get(i);
-            if (entry == null) {
-                problems.add("hosts[" + i + "]", "expected \"host:port\", got null");
-                continue;
-            }
-            for (String part : entry.split(",", -1)) {
-                String problem = hostPortProblem(part.trim());
-                if (problem != null) {
-                    problems.add("hosts[" + i + "]", problem);
-                    break;
-                }
-            }
-        }
-    }
-
-    private static List<String> splitHosts(List<String> hosts) {
-        List<String> out = new ArrayList<>();
-        for (String entry : hosts) {
-            for (String part : entry.split(",")) {
-                if (!part.isBlank()) {
-                    out.add(part.trim());
-                }
-            }
-        }
-        return out;
-    }
-
-    static String hostPortProblem(String entry) {
-        String expected = "expected \"host:port\", got " + RegistryValues.quote(entry);
-        int colon = entry.lastIndexOf(':');
-        if (colon <= 0 || colon == entry.length() - 1) {
-            return expected;
-        }
-        String host = entry.substring(0, colon);
-        String port = entry.substring(colon + 1);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            return expected + " (write an IPv6 address as [addr]:port)";
-        }
-        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-            return expected + " (the port must be 1-65535)";
-        }
-        String hostProblem = RegistryValues.checkHost(host);
-        return hostProblem == null ? null : expected + " (" + hostProblem + ")";
     }
 
     private static String pathProblem(String path) {

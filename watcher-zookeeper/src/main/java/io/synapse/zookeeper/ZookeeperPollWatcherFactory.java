@@ -1,6 +1,7 @@
 package io.synapse.zookeeper;
 
 import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.zookeeper.ZooKeeperClients;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
@@ -14,14 +15,14 @@ import static java.util.Objects.requireNonNull;
  * watching the same path would make a change fan out to all of them at once.
  */
 public final class ZookeeperPollWatcherFactory implements WatcherFactory<ZookeeperConfig> {
-    private final Ensembles ensembles;
+    private final ZooKeeperClients clients;
 
     public ZookeeperPollWatcherFactory() {
-        this(Ensembles.SHARED);
+        this(ZookeeperWatcherFactory.SHARED);
     }
 
-    ZookeeperPollWatcherFactory(Ensembles ensembles) {
-        this.ensembles = requireNonNull(ensembles, "ensembles is null");
+    ZookeeperPollWatcherFactory(ZooKeeperClients clients) {
+        this.clients = requireNonNull(clients, "clients is null");
     }
 
     @Override
@@ -44,6 +45,6 @@ public final class ZookeeperPollWatcherFactory implements WatcherFactory<Zookeep
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new ZookeeperWatcher(context, Settings.resolve(config, true), listener, ensembles);
+        return new ZookeeperWatcher(context, Settings.resolve(config, true), listener, clients);
     }
 }

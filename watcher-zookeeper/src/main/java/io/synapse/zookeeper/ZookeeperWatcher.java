@@ -3,8 +3,13 @@ package io.synapse.zookeeper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synapse.spi.Backend;
+import io.synapse.common.log.Changes;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherListener;
@@ -37,11 +42,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -65,12 +68,11 @@ import static java.util.Objects.requireNonNull;
  * changes).
  *
  * <p>Threading: all state is confined to the shared connection's thread ({@link
- * Ensembles.Ensemble#executor()}): Curator callbacks, watch events and timers all run there.
+ * ZooKeeperConnection#executor()}): Curator callbacks, watch events and timers all run there.
  */
 final class ZookeeperWatcher implements ServiceWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ZookeeperWatcher.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int MAX_LOGGED_CHANGES = 5;
     private static final byte[] UNREADABLE = new byte[0];
     private static final Comparator<Map.Entry<String, Child>> DISCOVERY_ORDER = Comparator
             .<Map.Entry<String, Child>, Long>comparing(e -> e.getValue().sequence(), Comparator.nullsLast(Comparator.naturalOrder()))
@@ -93,7 +95,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private final String service;
     private final Settings settings;
     private final WatcherListener listener;
-    private final Ensembles ensembles;
+    private final ZooKeeperClients clients;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final Object lifecycle = new Object();
 
@@ -104,7 +106,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private final ConnectionStateListener connectionListener = (client, newState) -> guarded(() -> onConnectionState(newState));
 
     // written once by start() before any task is submitted; read on the ensemble's thread
-    private Ensembles.Ensemble ensemble;
+    private Lease<ZooKeeperEnsemble, ZooKeeperConnection> lease;
+    private ZooKeeperConnection ensemble;
     private WatcherRemoveCuratorFramework zk;
 
     // confined to the ensemble's thread
@@ -128,11 +131,11 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private ScheduledFuture<?> discoveryTask;
     private ScheduledFuture<?> syncTask;
 
-    ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, Ensembles ensembles) {
+    ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, ZooKeeperClients clients) {
         this.service = requireNonNull(context, "context is null").serviceName();
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.ensembles = requireNonNull(ensembles, "ensembles is null");
+        this.clients = requireNonNull(clients, "clients is null");
     }
 
     @Override
@@ -145,7 +148,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
                 throw new IllegalStateException("service " + service + ": watcher already started");
             }
             try {
-                ensemble = ensembles.acquire(settings.ensemble());
+                lease = clients.acquire(settings.ensemble());
+                ensemble = lease.get();
             } catch (RuntimeException e) {
                 state.set(State.CLOSED);
                 throw new IllegalStateException("service " + service + ": cannot create a ZooKeeper client for "
@@ -155,10 +159,10 @@ final class ZookeeperWatcher implements ServiceWatcher {
             ensemble.addListener(connectionListener);
             LOG.info("service {}: {} the children of {} on ZooKeeper {} ({})", service,
                     settings.watches() ? "watching" : "polling every " + Settings.number(settings.pollInterval().toMillis() / 1000.0) + " s",
-                    settings.path(), ensemble.key(), settings.decoder().method());
+                    settings.path(), ensemble.ensemble(), settings.decoder().method());
             ensemble.executor().execute(() -> guarded(() -> resync("start")));
             ensemble.executor().schedule(() -> guarded(this::checkConnected),
-                    ensemble.settings().connectionTimeoutMs(), TimeUnit.MILLISECONDS);
+                    ensemble.settings().connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -175,7 +179,15 @@ final class ZookeeperWatcher implements ServiceWatcher {
                     cancel(syncTask);
                     cancel(discoveryTask);
                 });
-                ensembles.release(ensemble, zk::removeWatchers);
+                if (!lease.isLast()) {
+                    // others keep the connection open: remove this watcher's watches from it
+                    try {
+                        zk.removeWatchers();
+                    } catch (RuntimeException e) {
+                        LOG.debug("service {}: removing the watches failed", service, e);
+                    }
+                }
+                lease.close();
             } catch (RuntimeException e) {
                 LOG.warn("service {}: error while closing the ZooKeeper watcher: {}", service, e.toString());
                 LOG.debug("close failure", e);
@@ -428,30 +440,9 @@ final class ZookeeperWatcher implements ServiceWatcher {
         if (!LOG.isDebugEnabled()) {
             return;
         }
-        List<Backend> old = before == null ? List.of() : before;
-        Set<String> oldIds = old.stream().map(Backend::identity).collect(Collectors.toSet());
-        Set<String> newIds = after.stream().map(Backend::identity).collect(Collectors.toSet());
-        List<String> changes = new ArrayList<>();
-        after.stream().filter(b -> !oldIds.contains(b.identity())).forEach(b -> changes.add("+" + b));
-        old.stream().filter(b -> !newIds.contains(b.identity())).forEach(b -> changes.add("-" + b));
-        long modified = after.stream().filter(b -> oldIds.contains(b.identity()) && !old.contains(b)).count();
-        StringBuilder detail = new StringBuilder();
-        if (!changes.isEmpty()) {
-            detail.append(changes.stream().limit(MAX_LOGGED_CHANGES).collect(Collectors.joining(", ")));
-            if (changes.size() > MAX_LOGGED_CHANGES) {
-                detail.append(", ... ").append(changes.size() - MAX_LOGGED_CHANGES).append(" more");
-            }
-        }
-        if (modified > 0) {
-            detail.append(detail.length() > 0 ? ", " : "").append(modified).append(" changed");
-        }
-        String suffix = detail.length() > 0 ? " (" + detail + ")" : "";
         // the engine logs the merged change at INFO; this is the registry's side of it
-        if (recovering) {
-            LOG.debug("service {}: re-synced with ZooKeeper: {} -> {} backends{}", service, old.size(), after.size(), suffix);
-        } else {
-            LOG.debug("service {}: {} -> {} backends{}", service, old.size(), after.size(), suffix);
-        }
+        LOG.debug("service {}: {}{}", service, recovering ? "re-synced with ZooKeeper: " : "",
+                Changes.summary(before == null ? List.of() : before, after, "backends"));
     }
 
     // ---- watch events and connection states (on the ensemble's thread) ----
@@ -524,7 +515,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
                 abandon();
                 cancel(syncTask);
                 syncTask = null;
-                reportFailure("ZooKeeper " + ensemble.key() + ": "
+                reportFailure("ZooKeeper " + ensemble.ensemble() + ": "
                         + (newState == ConnectionState.LOST ? "session lost" : "connection lost")
                         + " while watching " + settings.path(), null);
             }
@@ -546,7 +537,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
      */
     private void checkConnected() {
         if (published == null && !ensemble.isConnected()) {
-            reportFailure("cannot connect to ZooKeeper " + ensemble.key() + " to read " + settings.path(), null);
+            reportFailure("cannot connect to ZooKeeper " + ensemble.ensemble() + " to read " + settings.path(), null);
         }
     }
 
@@ -555,7 +546,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
         abandon();
         failures++;
         reportFailure(message, cause);
-        long delay = TimeUnit.MILLISECONDS.toNanos(settings.backoff().delayMillis(failures, ThreadLocalRandom.current()::nextDouble));
+        long delay = settings.backoff().delay(failures).toNanos();
         if (!settings.watches()) {
             delay = Math.min(delay, settings.pollInterval().toNanos());
         }

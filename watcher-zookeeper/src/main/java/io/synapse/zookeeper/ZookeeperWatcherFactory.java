@@ -1,10 +1,15 @@
 package io.synapse.zookeeper;
 
 import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.zookeeper.ZooKeeperClientSettings;
+import io.synapse.common.zookeeper.ZooKeeperClients;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
 import io.synapse.spi.WatcherListener;
+import org.apache.curator.framework.state.ConnectionState;
+
+import java.time.Duration;
 
 import static java.util.Objects.requireNonNull;
 
@@ -13,14 +18,31 @@ import static java.util.Objects.requireNonNull;
  * watches (no polling). All services on the same ensemble share one connection.
  */
 public final class ZookeeperWatcherFactory implements WatcherFactory<ZookeeperConfig> {
-    private final Ensembles ensembles;
+    /**
+     * The watchers' client settings: a 30 s session; a new watcher reports an ensemble it cannot
+     * reach after 10 s; reads wait for a lost connection to come back.
+     */
+    static final ZooKeeperClientSettings CLIENT_SETTINGS = new ZooKeeperClientSettings(
+            Duration.ofSeconds(30), Duration.ofSeconds(10), true, null, "synapse-zookeeper");
+
+    /** The connections every factory created by {@link java.util.ServiceLoader} shares. */
+    static final ZooKeeperClients SHARED = clients(CLIENT_SETTINGS);
+
+    private final ZooKeeperClients clients;
 
     public ZookeeperWatcherFactory() {
-        this(Ensembles.SHARED);
+        this(SHARED);
     }
 
-    ZookeeperWatcherFactory(Ensembles ensembles) {
-        this.ensembles = requireNonNull(ensembles, "ensembles is null");
+    ZookeeperWatcherFactory(ZooKeeperClients clients) {
+        this.clients = requireNonNull(clients, "clients is null");
+    }
+
+    /** A pool of connections whose state changes are logged with what they mean for the watchers. */
+    static ZooKeeperClients clients(ZooKeeperClientSettings settings) {
+        return new ZooKeeperClients(settings, state -> state == ConnectionState.SUSPENDED
+                ? "keeping the last known backends"
+                : state == ConnectionState.LOST ? "will re-read everything once reconnected" : null);
     }
 
     @Override
@@ -43,6 +65,6 @@ public final class ZookeeperWatcherFactory implements WatcherFactory<ZookeeperCo
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new ZookeeperWatcher(context, Settings.resolve(config, false), listener, ensembles);
+        return new ZookeeperWatcher(context, Settings.resolve(config, false), listener, clients);
     }
 }

@@ -1,5 +1,7 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperClientSettings;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -25,9 +27,9 @@ final class Zk {
     /** Short ticks so that sessions may be as short as 1 s (and at most 10 s). */
     static final int TICK_MS = 500;
     /** Sessions long enough that a loaded machine does not drop them by accident. */
-    static final Ensembles.ClientSettings CLIENT = new Ensembles.ClientSettings(8_000, 1_500);
+    static final ZooKeeperClientSettings CLIENT = new ZooKeeperClientSettings(Duration.ofSeconds(8), Duration.ofMillis(1_500), true, null, "test-zookeeper");
     /** For tests that want a session to time out. */
-    static final Ensembles.ClientSettings SHORT_SESSION = new Ensembles.ClientSettings(2_000, 1_500);
+    static final ZooKeeperClientSettings SHORT_SESSION = new ZooKeeperClientSettings(Duration.ofSeconds(2), Duration.ofMillis(1_500), true, null, "test-zookeeper");
 
     static {
         Awaitility.setDefaultTimeout(Duration.ofSeconds(20));
@@ -74,7 +76,7 @@ final class Zk {
         return new ZookeeperConfig(List.of(hosts), path, null, null, null, null, null, null);
     }
 
-    static ServiceWatcher watch(Ensembles ensembles, String service, ZookeeperConfig config, RecordingListener listener) {
+    static ServiceWatcher watch(ZooKeeperClients ensembles, String service, ZookeeperConfig config, RecordingListener listener) {
         ServiceWatcher watcher = new ZookeeperWatcherFactory(ensembles)
                 .create(new WatcherContext(service, "services." + service + ".discovery"), config, listener);
         watcher.start();

@@ -1,5 +1,6 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
 import ch.qos.logback.classic.Level;
 import io.synapse.Synapse;
 import io.synapse.spi.Backend;
@@ -83,7 +84,7 @@ public final class ZookeeperBenchmark {
                 System.err.println("failure: " + message);
             }
         };
-        Ensembles ensembles = new Ensembles(Ensembles.ClientSettings.DEFAULT);
+        ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(ZookeeperWatcherFactory.CLIENT_SETTINGS);
         ServiceWatcher watcher = new ZookeeperWatcherFactory(ensembles).create(
                 new io.synapse.spi.WatcherContext("bench", "discovery"), Zk.config(server.getConnectString(), path), listener);
         watcher.start();
@@ -165,7 +166,7 @@ public final class ZookeeperBenchmark {
         System.out.printf(Locale.ROOT, "created %d children in %d ms%n", services * children, ms(System.nanoTime() - t));
 
         // watchers alone, on a fresh connection
-        Ensembles ensembles = new Ensembles(Ensembles.ClientSettings.DEFAULT);
+        ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(ZookeeperWatcherFactory.CLIENT_SETTINGS);
         List<RecordingListener> listeners = new ArrayList<>();
         List<ServiceWatcher> watchers = new ArrayList<>();
         long start = System.nanoTime();
@@ -180,7 +181,7 @@ public final class ZookeeperBenchmark {
         long watchersDone = System.nanoTime() - start;
         watchers.forEach(ServiceWatcher::close);
         System.out.printf(Locale.ROOT, "initial sync, watchers: %d services x %d children complete in %d ms (1 connection: %s)%n",
-                services, children, ms(watchersDone), ensembles.createdCount() == 1);
+                services, children, ms(watchersDone), ensembles.created() == 1);
 
         // through the engine, to haproxy.cfg on disk
         Path dir = Files.createTempDirectory("zk-bench-many");

@@ -1,5 +1,7 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
 import io.synapse.spi.ServiceWatcher;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
@@ -22,7 +24,7 @@ class ZookeeperClusterTest {
 
     @Test
     void keepsBackendsWhenItsMemberDiesAndFollowsTheRest() throws Exception {
-        Ensembles ensembles = new Ensembles(Zk.CLIENT);
+        ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         try (TestingCluster cluster = new TestingCluster(Zk.spec(-1, 1), Zk.spec(-1, 2), Zk.spec(-1, 3))) {
             cluster.start();
             String path = Zk.path("cluster");
@@ -33,8 +35,8 @@ class ZookeeperClusterTest {
                 ServiceWatcher watcher = Zk.watch(ensembles, "api", Zk.config(cluster.getConnectString(), path), listener);
                 try {
                     await().until(() -> listener.addresses().equals(List.of("10.2.0.1:80", "10.2.0.2:80")));
-                    Ensembles.Ensemble ensemble = ensembles.find(Settings.resolve(
-                            Zk.config(cluster.getConnectString(), path), false).ensemble());
+                    ZooKeeperConnection ensemble = ensembles.find(Settings.resolve(
+                            Zk.config(cluster.getConnectString(), path), false).ensemble()).orElseThrow();
                     InstanceSpec member = cluster.findConnectionInstance(ensemble.client().getZookeeperClient().getZooKeeper());
                     assertThat(member).isNotNull();
 
@@ -56,6 +58,6 @@ class ZookeeperClusterTest {
                 }
             }
         }
-        assertThat(ensembles.openCount()).isZero();
+        assertThat(ensembles.size()).isZero();
     }
 }

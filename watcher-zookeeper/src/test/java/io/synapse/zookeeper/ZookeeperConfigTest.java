@@ -1,5 +1,8 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.concurrent.Backoff;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
+import io.synapse.common.zookeeper.ZooKeeperAuth;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -44,12 +47,12 @@ class ZookeeperConfigTest {
                 """);
         assertThat(problems(config, true)).isEmpty();
         Settings settings = Settings.resolve(config, true);
-        assertThat(settings.ensemble()).isEqualTo(new EnsembleKey("zk1:2181,zk2:2181", "digest", "synapse:secret"));
+        assertThat(settings.ensemble()).isEqualTo(ZooKeeperEnsemble.of(List.of("zk1:2181", "zk2:2181"), new ZooKeeperAuth("digest", "synapse:secret")));
         assertThat(settings.ensemble().toString()).isEqualTo("zk1:2181,zk2:2181 (digest as synapse)").doesNotContain("secret");
         assertThat(settings.path()).isEqualTo("/services/api");
         assertThat(settings.decoder().method()).isEqualTo("serverset (endpoint http)");
         assertThat(settings.configPath()).isEqualTo("/config/api");
-        assertThat(settings.backoff()).isEqualTo(new Backoff(100, 2000, 5));
+        assertThat(settings.backoff()).isEqualTo(Backoff.ofMillis(100, 2000));
         assertThat(settings.discoveryJitter()).isEqualTo(Duration.ofMillis(2500));
         assertThat(settings.pollInterval()).isEqualTo(Duration.ofSeconds(15));
         assertThat(settings.watches()).isFalse();
@@ -61,7 +64,7 @@ class ZookeeperConfigTest {
         Settings watch = Settings.resolve(config, false);
         assertThat(watch.decoder().method()).isEqualTo("nerve");
         assertThat(watch.configPath()).isEqualTo("/services/api");
-        assertThat(watch.backoff()).isEqualTo(Backoff.DEFAULT);
+        assertThat(watch.backoff()).isEqualTo(Backoff.ofMillis(500, 60_000));
         assertThat(watch.discoveryJitter()).isZero();
         assertThat(watch.watches()).isTrue();
         assertThat(Settings.resolve(config, true).pollInterval()).isEqualTo(Duration.ofSeconds(60));
@@ -81,7 +84,7 @@ class ZookeeperConfigTest {
                  "retry_policy": {"max_attempts": 10, "max_delay": 600, "base_interval": 0.5, "max_interval": 60}}
                 """);
         assertThat(problems(config, false)).isEmpty();
-        assertThat(Settings.resolve(config, false).backoff()).isEqualTo(new Backoff(500, 60_000, 10));
+        assertThat(Settings.resolve(config, false).backoff()).isEqualTo(Backoff.ofMillis(500, 60_000));
     }
 
     @Test
@@ -161,14 +164,15 @@ class ZookeeperConfigTest {
 
     @Test
     void backoffDoublesUpToTheCapWithJitter() {
-        Backoff backoff = new Backoff(100, 1_000, 3);
-        assertThat(backoff.rawDelayMillis(1)).isEqualTo(100);
-        assertThat(backoff.rawDelayMillis(2)).isEqualTo(200);
-        assertThat(backoff.rawDelayMillis(4)).isEqualTo(800);
-        assertThat(backoff.rawDelayMillis(5)).isEqualTo(800); // at most 3 doublings
-        assertThat(new Backoff(100, 1_000, 30).rawDelayMillis(30)).isEqualTo(1_000);
-        assertThat(backoff.delayMillis(2, () -> 0.0)).isEqualTo(100);
-        assertThat(backoff.delayMillis(2, () -> 0.999)).isBetween(199L, 200L);
+        Backoff backoff = Settings.backoff(new ZookeeperConfig.RetryPolicy(3, 100L, 1_000L, null, null, null, null));
+        assertThat(backoff.rawDelay(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(backoff.rawDelay(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(backoff.rawDelay(4)).isEqualTo(Duration.ofMillis(800));
+        assertThat(backoff.rawDelay(5)).isEqualTo(Duration.ofMillis(800)); // at most 3 doublings
+        assertThat(Settings.backoff(new ZookeeperConfig.RetryPolicy(null, null, null, 30, 0.1, 1.0, 5.0)).rawDelay(30))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.delay(2, () -> 0.0)).isEqualTo(Duration.ofMillis(100));
+        assertThat(backoff.delay(2, () -> 0.999)).isBetween(Duration.ofMillis(199), Duration.ofMillis(200));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ServiceWatcher;
 import io.synapse.testing.FreePorts;
@@ -25,7 +28,7 @@ class ZookeeperOutageTest {
         Zk.init();
     }
 
-    private Ensembles ensembles = new Ensembles(Zk.CLIENT);
+    private ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
     private TestingServer server;
     private CuratorFramework admin;
     private ServiceWatcher watcher;
@@ -41,7 +44,7 @@ class ZookeeperOutageTest {
         if (server != null) {
             server.close();
         }
-        assertThat(ensembles.openCount()).isZero();
+        assertThat(ensembles.size()).isZero();
     }
 
     private RecordingListener startWatching(String path) {
@@ -52,7 +55,7 @@ class ZookeeperOutageTest {
 
     private List<ConnectionState> recordStates() {
         List<ConnectionState> states = new CopyOnWriteArrayList<>();
-        Ensembles.Ensemble ensemble = ensembles.find(EnsembleKey.of(server.getConnectString()));
+        ZooKeeperConnection ensemble = ensembles.find(ZooKeeperEnsemble.of(server.getConnectString())).orElse(null);
         ensemble.client().getConnectionStateListenable().addListener((c, s) -> states.add(s));
         return states;
     }
@@ -101,7 +104,7 @@ class ZookeeperOutageTest {
         RecordingListener listener = startWatching(path);
         await().until(() -> listener.addresses().equals(List.of("10.1.1.1:80")));
         List<ConnectionState> states = recordStates();
-        Ensembles.Ensemble ensemble = ensembles.find(EnsembleKey.of(server.getConnectString()));
+        ZooKeeperConnection ensemble = ensembles.find(ZooKeeperEnsemble.of(server.getConnectString())).orElse(null);
         long oldSession = ensemble.client().getZookeeperClient().getZooKeeper().getSessionId();
 
         KillSession.kill(ensemble.client().getZookeeperClient().getZooKeeper());
@@ -125,7 +128,7 @@ class ZookeeperOutageTest {
         admin = Zk.admin(server.getConnectString());
         String path = Zk.path("long");
         register(admin, path, "i-1", nerve("10.1.2.1", 80, "i-1"));
-        ensembles = new Ensembles(Zk.SHORT_SESSION);
+        ensembles = ZookeeperWatcherFactory.clients(Zk.SHORT_SESSION);
         RecordingListener listener = startWatching(path);
         await().until(() -> listener.addresses().equals(List.of("10.1.2.1:80")));
         List<ConnectionState> states = recordStates();

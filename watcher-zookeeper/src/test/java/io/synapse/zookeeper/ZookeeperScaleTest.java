@@ -1,5 +1,8 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ServiceWatcher;
 import org.apache.curator.framework.CuratorFramework;
@@ -62,7 +65,7 @@ class ZookeeperScaleTest {
     void watchesAThousandChildren() throws Exception {
         String path = Zk.path("thousand");
         populate(admin, path, 1000, 3);
-        Ensembles ensembles = new Ensembles(Zk.CLIENT);
+        ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         RecordingListener listener = new RecordingListener();
         ServiceWatcher watcher = Zk.watch(ensembles, "big", Zk.config(server.getConnectString(), path), listener);
         try {
@@ -96,7 +99,7 @@ class ZookeeperScaleTest {
         for (int s = 0; s < services; s++) {
             populate(admin, root + "/svc" + s, 5, 4);
         }
-        Ensembles ensembles = new Ensembles(Zk.CLIENT);
+        ZooKeeperClients ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         String port = String.valueOf(server.getPort());
         List<RecordingListener> listeners = new ArrayList<>();
         List<ServiceWatcher> watchers = new ArrayList<>();
@@ -114,9 +117,9 @@ class ZookeeperScaleTest {
                         new ZookeeperConfig(hosts, root + "/svc" + s, null, null, null, null, null, null), listener));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> listeners.stream().allMatch(l -> l.addresses().size() == 5));
-            assertThat(ensembles.openCount()).isEqualTo(1);
-            assertThat(ensembles.createdCount()).isEqualTo(1);
-            Ensembles.Ensemble ensemble = ensembles.find(EnsembleKey.of("127.0.0.1:" + port));
+            assertThat(ensembles.size()).isEqualTo(1);
+            assertThat(ensembles.created()).isEqualTo(1);
+            ZooKeeperConnection ensemble = ensembles.find(ZooKeeperEnsemble.of("127.0.0.1:" + port)).orElse(null);
             assertThat(ensemble).isNotNull();
 
             // a change to one service reaches only that service
@@ -127,13 +130,13 @@ class ZookeeperScaleTest {
             for (int s = 0; s < services - 1; s++) {
                 watchers.get(s).close();
             }
-            assertThat(ensembles.openCount()).isEqualTo(1);
+            assertThat(ensembles.size()).isEqualTo(1);
             assertThat(ensemble.client().getState()).isEqualTo(CuratorFrameworkState.STARTED);
             // the last one still works after the others left
             admin.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL).forPath(root + "/svc199/i-y_", nerve("10.4.9.8", 80, "i-y"));
             await().until(() -> listeners.get(199).addresses().size() == 6);
             watchers.get(services - 1).close();
-            assertThat(ensembles.openCount()).isZero();
+            assertThat(ensembles.size()).isZero();
             assertThat(ensemble.client().getState()).isEqualTo(CuratorFrameworkState.STOPPED);
         } finally {
             watchers.forEach(ServiceWatcher::close);

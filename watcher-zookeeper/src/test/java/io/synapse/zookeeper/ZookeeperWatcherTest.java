@@ -1,5 +1,7 @@
 package io.synapse.zookeeper;
 
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperConnection;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.synapse.spi.Backend;
@@ -39,7 +41,7 @@ class ZookeeperWatcherTest {
 
     private static TestingServer server;
     private static CuratorFramework admin;
-    private Ensembles ensembles;
+    private ZooKeeperClients ensembles;
     private final List<ServiceWatcher> watchers = new ArrayList<>();
 
     @BeforeAll
@@ -58,14 +60,14 @@ class ZookeeperWatcherTest {
     void closeWatchers() {
         watchers.forEach(ServiceWatcher::close);
         if (ensembles != null) {
-            assertThat(ensembles.openCount()).isZero();
+            assertThat(ensembles.size()).isZero();
         }
     }
 
     private RecordingListener watch(ZookeeperConfig config) {
         RecordingListener listener = new RecordingListener();
         if (ensembles == null) {
-            ensembles = new Ensembles(Zk.CLIENT);
+            ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         }
         watchers.add(Zk.watch(ensembles, "api", config, listener));
         return listener;
@@ -275,7 +277,7 @@ class ZookeeperWatcherTest {
     void pollingWatcherFollowsChangesWithoutWatches() throws Exception {
         String path = Zk.path("poll");
         String a = register(admin, path, "i-a", nerve("10.0.9.1", 80, "i-a"));
-        ensembles = new Ensembles(Zk.CLIENT);
+        ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         RecordingListener listener = new RecordingListener();
         ServiceWatcher watcher = new ZookeeperPollWatcherFactory(ensembles).create(new WatcherContext("api", "discovery"),
                 new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null, null, null, 0.2), listener);
@@ -315,7 +317,7 @@ class ZookeeperWatcherTest {
             await().until(() -> denied.failures.size() == 1);
             assertThat(denied.failures.get(0)).isEqualTo("cannot list " + path + ": not authorized (NOAUTH)");
             assertThat(denied.snapshots).isEmpty();
-            assertThat(ensembles.openCount()).isEqualTo(2); // different credentials, different connections
+            assertThat(ensembles.size()).isEqualTo(2); // different credentials, different connections
 
             // the failed watcher keeps retrying with backoff: opening the tree lets it through
             owner.setACL().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(child);
@@ -347,22 +349,22 @@ class ZookeeperWatcherTest {
 
     @Test
     void closeIsIdempotentAndReleasesTheConnection() {
-        ensembles = new Ensembles(Zk.CLIENT);
+        ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         RecordingListener listener = new RecordingListener();
         ZookeeperWatcherFactory factory = new ZookeeperWatcherFactory(ensembles);
         ServiceWatcher never = factory.create(new WatcherContext("a", "discovery"), config("/x"), listener);
         never.close();
         never.start(); // closed before start: stays closed
-        assertThat(ensembles.openCount()).isZero();
+        assertThat(ensembles.size()).isZero();
 
         ServiceWatcher watcher = factory.create(new WatcherContext("b", "discovery"), config(Zk.path("close")), listener);
         watcher.start();
         await().until(() -> listener.latest() != null);
-        Ensembles.Ensemble ensemble = ensembles.find(Settings.resolve(config("/x"), false).ensemble());
+        ZooKeeperConnection ensemble = ensembles.find(Settings.resolve(config("/x"), false).ensemble()).orElse(null);
         assertThat(ensemble).isNotNull();
         watcher.close();
         watcher.close();
-        assertThat(ensembles.openCount()).isZero();
+        assertThat(ensembles.size()).isZero();
         assertThat(ensemble.client().getState()).isEqualTo(org.apache.curator.framework.imps.CuratorFrameworkState.STOPPED);
     }
 }

@@ -25,6 +25,18 @@ public record Backoff(Duration base, Duration max) {
         return new Backoff(Duration.ofMillis(baseMillis), Duration.ofMillis(maxMillis));
     }
 
+    /**
+     * A backoff that doubles at most {@code maxDoublings} times (Curator's and the Ruby tools'
+     * "max retries" without giving up): {@code max} becomes {@code min(max, base * 2^maxDoublings)}.
+     */
+    public static Backoff withDoublings(Duration base, Duration max, int maxDoublings) {
+        if (maxDoublings < 0) {
+            throw new IllegalArgumentException("maxDoublings " + maxDoublings + ": expected at least 0");
+        }
+        Duration cap = new Backoff(base, max.compareTo(base) < 0 ? base : max).rawDelay(maxDoublings + 1);
+        return new Backoff(base, cap.compareTo(max) < 0 ? cap : max);
+    }
+
     /** {@code base * 2^(failures-1)} capped at {@code max}; {@code failures} below 1 count as 1. */
     public Duration rawDelay(int failures) {
         int shift = Math.min(Math.max(failures - 1, 0), 62);

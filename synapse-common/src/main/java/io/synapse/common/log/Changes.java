@@ -32,23 +32,32 @@ public final class Changes {
         requireNonNull(label, "label is null");
         Set<T> b = new HashSet<>(before);
         Set<T> a = new HashSet<>(after);
+        List<T> added = after.stream().filter(x -> !b.contains(x)).toList();
+        List<T> removed = before.stream().filter(x -> !a.contains(x)).toList();
+        return listed(added, removed, label);
+    }
+
+    /**
+     * {@code " (+a, -b)"} for changes already known (an incremental watcher knows what it added and
+     * removed without comparing whole sets), or {@code ""} when there are none.
+     */
+    public static <T> String listed(Collection<T> added, Collection<T> removed, Function<? super T, String> label) {
+        requireNonNull(added, "added is null");
+        requireNonNull(removed, "removed is null");
+        requireNonNull(label, "label is null");
         List<String> parts = new ArrayList<>();
         int total = 0;
-        for (T x : after) {
-            if (!b.contains(x)) {
-                if (total < SHOWN_ADDED) {
-                    parts.add("+" + label.apply(x));
-                }
-                total++;
+        for (T x : added) {
+            if (total < SHOWN_ADDED) {
+                parts.add("+" + label.apply(x));
             }
+            total++;
         }
-        for (T x : before) {
-            if (!a.contains(x)) {
-                if (parts.size() < SHOWN_TOTAL) {
-                    parts.add("-" + label.apply(x));
-                }
-                total++;
+        for (T x : removed) {
+            if (parts.size() < SHOWN_TOTAL) {
+                parts.add("-" + label.apply(x));
             }
+            total++;
         }
         if (total > parts.size()) {
             parts.add("... " + (total - parts.size()) + " more");

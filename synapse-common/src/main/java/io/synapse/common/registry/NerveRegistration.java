@@ -4,8 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synapse.common.json.JsonIntegers;
+import io.synapse.common.json.JsonObjects;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
@@ -80,22 +81,10 @@ public record NerveRegistration(
      * {@link #validate} does that.
      */
     public static NerveRegistration parse(byte[] json) {
-        requireNonNull(json, "json is null");
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("expected a JSON object");
-        }
-        JsonNode host = node.get("host");
-        if (host == null || !host.isTextual()) {
-            throw new IllegalArgumentException("missing string \"host\"");
-        }
-        int port = intField(node, "port", true);
-        Integer weight = node.hasNonNull("weight") ? intField(node, "weight", false) : null;
+        JsonNode node = JsonObjects.parse(json);
+        String host = JsonObjects.requiredString(node, "host");
+        int port = JsonIntegers.required(node, "port");
+        Integer weight = JsonIntegers.optional(node, "weight");
         JsonNode name = node.get("name");
         JsonNode options = node.get("haproxy_server_options");
         Map<String, String> labels = new LinkedHashMap<>();
@@ -110,32 +99,15 @@ public record NerveRegistration(
         } else if (l != null && !l.isNull()) {
             throw new IllegalArgumentException("\"labels\" must be an object");
         }
-        Integer serverId = node.hasNonNull("haproxy_server_id") ? intField(node, "haproxy_server_id", false) : null;
+        Integer serverId = JsonIntegers.optional(node, "haproxy_server_id");
         return new NerveRegistration(
-                host.asText(),
+                host,
                 port,
                 name != null && name.isTextual() ? name.asText() : (name != null && name.isNumber() ? name.asText() : null),
                 weight,
                 options != null && options.isTextual() ? options.asText() : null,
                 labels,
                 serverId);
-    }
-
-    private static int intField(JsonNode node, String field, boolean required) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw new IllegalArgumentException("missing \"" + field + "\"");
-            }
-            return 0;
-        }
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isTextual() && v.asText().matches("-?[0-9]{1,9}")) {
-            return Integer.parseInt(v.asText());
-        }
-        throw new IllegalArgumentException("\"" + field + "\" is not an integer: " + RegistryValues.quote(v.toString()));
     }
 
     /**

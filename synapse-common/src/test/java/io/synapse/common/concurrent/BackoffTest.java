@@ -22,4 +22,14 @@ class BackoffTest {
         assertThat(b.delay(3)).isBetween(Duration.ofMillis(200), Duration.ofMillis(400));
         assertThatThrownBy(() -> Backoff.ofMillis(0, 1)).hasMessage("backoff PT0S to PT0.001S: expected 0 < base <= max");
     }
+
+    @Test
+    void aLimitOnDoublingsLowersTheCap() {
+        assertThat(Backoff.withDoublings(Duration.ofMillis(100), Duration.ofSeconds(1), 3)).isEqualTo(Backoff.ofMillis(100, 800));
+        assertThat(Backoff.withDoublings(Duration.ofMillis(500), Duration.ofSeconds(60), 10)).isEqualTo(Backoff.ofMillis(500, 60_000));
+        assertThat(Backoff.withDoublings(Duration.ofMillis(100), Duration.ofSeconds(1), 0)).isEqualTo(Backoff.ofMillis(100, 100));
+        assertThat(Backoff.withDoublings(Duration.ofMillis(100), Duration.ofSeconds(1), 62).max()).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> Backoff.withDoublings(Duration.ofMillis(1), Duration.ofMillis(2), -1))
+                .hasMessage("maxDoublings -1: expected at least 0");
+    }
 }
