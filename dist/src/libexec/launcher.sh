@@ -26,12 +26,17 @@ IFS=$saved_ifs
 run_opts=()
 if [ "$quick" = true ]; then
   # A run of a second or two (--check, --once): C1 alone compiles cheaply enough to pay off, the
-  # serial collector has no threads to start, transparent huge pages make the heap's first touch
-  # cheap, and nobody needs the hsperfdata file. The daemon keeps the JVM's defaults.
+  # serial collector has no threads to start, a small young generation and transparent huge pages
+  # keep the kernel from zeroing memory the run never needs, and nobody needs the hsperfdata file.
+  # The daemon keeps the JVM's defaults.
   run_opts+=(-XX:TieredStopAtLevel=1 -XX:+UseTransparentHugePages -XX:-UsePerfData)
   case " $user_opts " in
     *" -XX:+Use"*GC" "*) ;; # the user chose a collector
     *) run_opts+=(-XX:+UseSerialGC) ;;
+  esac
+  case " $user_opts " in
+    *" -Xm"* | *"NewSize="*) ;; # the user sized the heap
+    *) run_opts+=(-Xmn32m) ;;
   esac
 fi
 
