@@ -61,12 +61,8 @@ class DuplicatePluginTest {
     @Test
     void aCopyOfABundledGeneratorIsAnError() throws Exception {
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
-        Path jar = plugins.resolve("haproxy-copy.jar");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
-            j.putNextEntry(new JarEntry("META-INF/services/io.synapse.spi.GeneratorFactory"));
-            j.write("# a copy of the bundled generator\nio.synapse.haproxy.HaproxyGeneratorFactory\n".getBytes(StandardCharsets.UTF_8));
-            j.closeEntry();
-        }
+        Path jar = registrationJar(plugins.resolve("haproxy-copy.jar"), "io.synapse.spi.GeneratorFactory",
+                "# a copy of the bundled generator\nio.synapse.haproxy.HaproxyGeneratorFactory\n");
 
         assertThatThrownBy(() -> Plugins.fromClasspathAnd(plugins))
                 .isInstanceOf(PluginException.class)
@@ -77,12 +73,8 @@ class DuplicatePluginTest {
     @Test
     void aSecondRegistrationOfACatalogIsAnError() throws Exception {
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
-        Path jar = plugins.resolve("fake-catalog.jar");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
-            j.putNextEntry(new JarEntry("META-INF/services/io.synapse.spi.CatalogFactory"));
-            j.write("io.synapse.testing.FakeCatalogFactory\n".getBytes(StandardCharsets.UTF_8));
-            j.closeEntry();
-        }
+        Path jar = registrationJar(plugins.resolve("fake-catalog.jar"), "io.synapse.spi.CatalogFactory",
+                "io.synapse.testing.FakeCatalogFactory\n");
 
         assertThatThrownBy(() -> Plugins.fromClasspathAnd(plugins))
                 .isInstanceOf(PluginException.class)
@@ -122,6 +114,16 @@ class DuplicatePluginTest {
         assertThat(Plugins.fromClasspathAnd(plugins).watchers()).containsKeys("base", "static_file");
         assertThat(Plugins.fromClasspathAnd(plugins).generators()).containsKeys("file_output", "haproxy");
         assertThat(Plugins.fromClasspathAnd(plugins).catalogs()).containsKey("fake");
+    }
+
+    /** A jar holding only a {@code META-INF/services} file: it registers classes that are on the classpath already. */
+    private static Path registrationJar(Path jar, String spi, String content) throws Exception {
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
+            j.putNextEntry(new JarEntry("META-INF/services/" + spi));
+            j.write(content.getBytes(StandardCharsets.UTF_8));
+            j.closeEntry();
+        }
+        return jar;
     }
 
     /** Where the test run's classpath has a bundled class: synapse-core's classes directory or jar. */
