@@ -5,6 +5,7 @@ import io.synapse.common.config.EnvSubstitution;
 import io.synapse.common.config.DidYouMean;
 import io.synapse.common.config.JsonFields;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -50,14 +52,19 @@ import static java.util.Objects.requireNonNull;
  * {@code ${VAR}}, validates everything and reports every problem at once with its JSON path.
  */
 public final class ConfigLoader {
-    /** Watchers of the Ruby Synapse that this project does not ship. */
-    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon");
+    /** The watchers this project ships, each in its own module: method to module. */
+    static final Map<String, String> BUNDLED_WATCHERS = Map.ofEntries(
+            Map.entry("zookeeper", "watcher-zookeeper"), Map.entry("zookeeper_poll", "watcher-zookeeper"),
+            Map.entry("etcd", "watcher-etcd"), Map.entry("ec2tag", "watcher-ec2tag"), Map.entry("dns", "watcher-dns"),
+            Map.entry("docker", "watcher-docker"), Map.entry("marathon", "watcher-marathon"),
+            Map.entry("multi", "watcher-multi"), Map.entry("zookeeper_dns", "watcher-multi"));
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
             "use_previous_backends", "backend_port_override", "leader_election");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** JSON as the Ruby Synapse reads it, plus {@code //} and {@code /* *}{@code /} comments. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper BINDER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -159,8 +166,9 @@ public final class ConfigLoader {
         Map<String, ConfigGenerator> generators = new LinkedHashMap<>();
         for (String name : generatorNames) {
             JsonNode global = top.get(name);
-            if (!global.isObject()) {
-                problems.add(name, "expected an object, got " + JsonFields.describe(global));
+            GeneratorFactory factory = plugins.generators().get(name);
+            if (factory.sectionIsList() ? !global.isArray() : !global.isObject()) {
+                problems.add(name, "expected " + (factory.sectionIsList() ? "a list" : "an object") + ", got " + JsonFields.describe(global));
                 continue;
             }
             Map<String, JsonNode> sections = new LinkedHashMap<>();
@@ -168,8 +176,7 @@ public final class ConfigLoader {
                 JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
                 sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
             }
-            GeneratorFactory factory = plugins.generators().get(name);
-            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections), problems);
+            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir), problems);
             if (generator != null) {
                 generators.put(name, generator);
             }
@@ -286,8 +293,9 @@ public final class ConfigLoader {
             factory = plugins.watchers().get(method);
             if (factory == null) {
                 String installed = String.join(", ", plugins.watchers().keySet());
-                if (RUBY_ONLY_WATCHERS.contains(method)) {
-                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not supported by this synapse (installed: " + installed + ")");
+                if (BUNDLED_WATCHERS.containsKey(method)) {
+                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not installed: its jar ("
+                            + BUNDLED_WATCHERS.get(method) + ") is missing from lib/ or plugins/ (installed: " + installed + ")");
                 } else {
                     problems.at("discovery").add("method", "unknown method \"" + method + "\"" + suggestion(method, plugins.watchers().keySet())
                             + " (installed: " + installed + ")");
@@ -328,6 +336,9 @@ public final class ConfigLoader {
             problems.add("port", "is required");
         }
         String name = s.string("name", null);
+        if (name != null && name.isEmpty()) {
+            name = null; // Ruby: an empty name is no name
+        }
         if (name != null && RegistryValues.checkName(name) != null) {
             problems.add("name", "only letters, digits and . _ - : are allowed, got " + RegistryValues.quote(name));
         }

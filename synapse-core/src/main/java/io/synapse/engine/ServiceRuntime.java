@@ -43,8 +43,7 @@ final class ServiceRuntime implements WatcherListener {
         this.generators = generators;
         this.onChange = onChange;
         this.onInitialized = onInitialized;
-        this.backends = previous != null ? List.copyOf(previous)
-                : List.copyOf(Merge.dedupe(Merge.overridePorts(config, config.defaultServers())));
+        this.backends = previous != null ? List.copyOf(previous) : Merge.fallback(config);
     }
 
     /** The service was removed or replaced: later callbacks of its old watcher are ignored. */
@@ -162,8 +161,16 @@ final class ServiceRuntime implements WatcherListener {
     }
 
     synchronized ServiceView view(String generator) {
-        JsonNode section = overrides.getOrDefault(generator, config.generatorSections().get(generator));
-        return new ServiceView(config.name(), Merge.visible(config, backends), section);
+        Map<String, JsonNode> sections = new HashMap<>();
+        for (String g : generators.keySet()) {
+            JsonNode section = overrides.getOrDefault(g, config.generatorSections().get(g));
+            if (section != null) {
+                sections.put(g, section);
+            }
+        }
+        JsonNode own = sections.get(generator);
+        return new ServiceView(config.name(), Merge.visible(config, backends),
+                own != null ? own : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), sections);
     }
 
     synchronized List<Backend> backends() {

@@ -103,4 +103,56 @@ class SynapseMainTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void twoRunsInTwoJvmsWriteTheSameBytes() throws Exception {
+        // many labels (a per-JVM hash order would show), a shuffled backend, file_output: run twice, compare
+        Files.writeString(dir.resolve("synapse.conf.json"), """
+                {
+                  "services": {
+                    "api": {
+                      "discovery": {"method": "base"},
+                      "default_servers": [
+                        {"name": "a", "host": "10.0.0.1", "port": 80, "labels": {"zone": "1", "az": "a", "rack": "r1", "team": "t",
+                         "canary": "false", "build": "42", "region": "eu", "deploy": "blue", "owner": "ops", "tier": "web"}},
+                        {"name": "b", "host": "10.0.0.2", "port": 80}, {"name": "c", "host": "10.0.0.3", "port": 80},
+                        {"name": "d", "host": "10.0.0.4", "port": 80}, {"name": "e", "host": "10.0.0.5", "port": 80}
+                      ],
+                      "haproxy": {"port": 3601}
+                    }
+                  },
+                  "haproxy": {"config_file_path": "${OUT}/haproxy.cfg", "do_reloads": false, "do_socket": false,
+                              "global": ["maxconn 100"], "defaults": ["mode http", "timeout connect 5s", "timeout client 5s", "timeout server 5s"]},
+                  "file_output": {"output_directory": "${OUT}/services"}
+                }
+                """);
+        for (String run : java.util.List.of("first", "second")) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), SynapseMain.class.getName(),
+                    "--config", dir.resolve("synapse.conf.json").toString(), "--once")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve(run + ".log").toFile());
+            pb.environment().put("OUT", dir.resolve(run).toString());
+            Process p = pb.start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(dir.resolve(run + ".log"))).isZero();
+        }
+        for (String file : java.util.List.of("haproxy.cfg", "services/api.json")) {
+            assertThat(Files.readString(dir.resolve("second").resolve(file))).as(file)
+                    .isEqualTo(Files.readString(dir.resolve("first").resolve(file)));
+        }
+        assertThat(Files.readString(dir.resolve("first/services/api.json"))).contains("""
+                  "labels" : {
+                    "az" : "a",
+                    "build" : "42",
+                    "canary" : "false",
+                    "deploy" : "blue",
+                    "owner" : "ops",
+                    "rack" : "r1",
+                    "region" : "eu",
+                    "team" : "t",
+                    "tier" : "web",
+                    "zone" : "1"
+                  }
+                """);
+    }
 }

@@ -99,7 +99,9 @@ public final class RegistryValues {
                 return "haproxy_server_options " + quote(options) + ": keyword " + quote(w) + " needs a value";
             }
             String value = words[++i];
-            if (NUMERIC_SERVER_KEYWORDS.contains(w) && !value.matches("[0-9]{1,9}")) {
+            // "port %{port}": replaced by the server's port when the line is written
+            boolean portTemplate = "%{port}".equals(value) && ("port".equals(w) || "agent-port".equals(w));
+            if (NUMERIC_SERVER_KEYWORDS.contains(w) && !value.matches("[0-9]{1,9}") && !portTemplate) {
                 return "haproxy_server_options " + quote(options) + ": keyword " + quote(w) + " needs a number, got " + quote(value);
             }
             if ("weight".equals(w) && Integer.parseInt(value) > 256) {
