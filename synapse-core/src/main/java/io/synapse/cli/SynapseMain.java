@@ -6,6 +6,7 @@ import io.synapse.common.config.ConfigProblems;
 import io.synapse.common.log.LogFormat;
 import io.synapse.common.status.StatusSettings;
 import io.synapse.config.ConfigLoader;
+import io.synapse.config.PluginException;
 import io.synapse.config.Plugins;
 import io.synapse.config.SynapseConfig;
 import org.slf4j.Logger;
@@ -95,7 +96,14 @@ public final class SynapseMain implements Callable<Integer> {
                 return 2;
             }
         }
-        Plugins plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        Plugins plugins;
+        try {
+            plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        } catch (PluginException e) {
+            err.println("synapse: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
         Synapse synapse;
         try {
             SynapseConfig loaded = new ConfigLoader(plugins).load(config);

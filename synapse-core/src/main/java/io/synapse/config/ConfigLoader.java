@@ -91,16 +91,21 @@ public final class ConfigLoader {
         if (root == null) {
             throw new ConfigException(problems.messages());
         }
-        return load(root, file.toAbsolutePath().getParent(), problems);
+        // the tree was just read and is ours: substitute in place instead of copying it
+        return load(root, false, file.toAbsolutePath().getParent(), problems);
     }
 
     /** Loads an already-parsed config; relative {@code service_conf_dir} is resolved against {@code baseDir}. */
     public SynapseConfig load(JsonNode root, Path baseDir, ConfigProblems problems) throws ConfigException {
+        return load(root, true, baseDir, problems);
+    }
+
+    private SynapseConfig load(JsonNode root, boolean copy, Path baseDir, ConfigProblems problems) throws ConfigException {
         if (!root.isObject()) {
             problems.add("", "the configuration must be a JSON object, got " + JsonFields.describe(root));
             throw new ConfigException(problems.messages());
         }
-        ObjectNode top = ((ObjectNode) root).deepCopy();
+        ObjectNode top = copy ? ((ObjectNode) root).deepCopy() : (ObjectNode) root;
         EnvSubstitution.apply(top, env, problems);
 
         JsonFields fields = JsonFields.of(top, problems);
@@ -344,8 +349,12 @@ public final class ConfigLoader {
         if (options != null && RegistryValues.checkServerOptions(options) != null) {
             problems.add("haproxy_server_options", RegistryValues.checkServerOptions(options).substring("haproxy_server_options ".length()));
         }
-        Map<String, String> labels = new LinkedHashMap<>();
-        s.objectOrEmpty("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> labels = null; // none: most default servers have no labels
+        if (s.has("labels")) {
+            Map<String, String> read = new LinkedHashMap<>();
+            s.objectOrEmpty("labels").fields().forEachRemaining(e -> read.put(e.getKey(), e.getValue().asText()));
+            labels = read;
+        }
         Long id = s.integer("id", 0, Long.MAX_VALUE, null);
         Long serverId = s.integer("haproxy_server_id", 1, Integer.MAX_VALUE, null);
         if (problems.size() > before) {
