@@ -18,7 +18,13 @@ import java.util.Set;
 final class Merge {
     private Merge() {}
 
-    /** What discovery + rules give before the empty-set rules: defaults (if kept), port override, de-duplication. */
+    /** The watcher that discovers nothing: its service always has its default servers, as written. */
+    static final String BASE_METHOD = "base";
+
+    /**
+     * What discovery + rules give before the empty-set rules: defaults (if kept), port override,
+     * de-duplication (the first of each host, port and name is kept).
+     */
     static List<Backend> candidates(ServiceConfig service, List<Backend> discovered) {
         List<Backend> all = new ArrayList<>(discovered);
         if (service.keepDefaultServers()) {
@@ -49,17 +55,34 @@ final class Merge {
     }
 
     /**
+     * The default servers used as the fallback (nothing discovered, or the {@code base} watcher), as
+     * Ruby uses them: with the ports written in the config (no port override), and a server listed
+     * twice kept once, at its first entry's position with its last entry's attributes.
+     */
+    static List<Backend> fallback(ServiceConfig service) {
+        Map<String, Backend> seen = new LinkedHashMap<>();
+        for (Backend b : service.defaultServers()) {
+            seen.put(b.identity(), b); // replaces the value, keeps the first position
+        }
+        return List.copyOf(seen.values());
+    }
+
+    /**
      * The new set for a service, or empty when nothing changes. {@code current} is the set in use.
      * Compared as sets: a mere reordering is no change.
      */
     static Optional<List<Backend>> next(ServiceConfig service, List<Backend> current, List<Backend> discovered) {
+        if (BASE_METHOD.equals(service.method())) {
+            List<Backend> defaults = fallback(service);
+            return sameSet(defaults, current) ? Optional.empty() : Optional.of(defaults);
+        }
         List<Backend> candidates = candidates(service, discovered);
         if (!candidates.isEmpty()) {
             return sameSet(candidates, current) ? Optional.empty() : Optional.of(List.copyOf(candidates));
         }
         if (!service.defaultServers().isEmpty()) {
-            List<Backend> defaults = dedupe(overridePorts(service, service.defaultServers()));
-            return sameSet(defaults, current) ? Optional.empty() : Optional.of(List.copyOf(defaults));
+            List<Backend> defaults = fallback(service);
+            return sameSet(defaults, current) ? Optional.empty() : Optional.of(defaults);
         }
         if (service.usePreviousBackends()) {
             return Optional.empty();

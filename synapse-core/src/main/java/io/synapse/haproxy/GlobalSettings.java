@@ -11,7 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The top-level {@code haproxy} section, validated. */
+/**
+ * The top-level {@code haproxy} section, validated.
+ *
+ * @param sharedFrontend the lines of {@code frontend shared-frontend}, or null when there is none
+ */
 record GlobalSettings(
         List<String> global,
         List<String> defaults,
@@ -96,7 +100,9 @@ record GlobalSettings(
         }
         Long maxId = f.integer("max_server_id", 1, Integer.MAX_VALUE, 65535L);
         boolean weights = f.bool("use_nerve_weights", false);
-        List<String> shared = f.lines("shared_frontend");
+        // absent: no shared frontend at all (a service's shared_frontend lines are then skipped);
+        // present, even empty: the section is written
+        List<String> shared = f.has("shared_frontend") && !f.get("shared_frontend").isNull() ? f.lines("shared_frontend") : null;
         if (problems.size() > before) {
             return null;
         }

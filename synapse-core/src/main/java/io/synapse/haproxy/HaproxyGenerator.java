@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import io.synapse.spi.Backend;
@@ -53,6 +55,7 @@ final class HaproxyGenerator implements ConfigGenerator {
     private final RuntimeApi runtimeApi;
     /** What the running HAProxy loaded, per service: used to tell whether the socket can apply a change. */
     private final Map<String, RunningBackend> running = new HashMap<>();
+    private final java.util.Set<String> warnedSharedFrontend = new java.util.HashSet<>();
     private byte[] shared = EMPTY;
     private boolean written;
     private long writes;
@@ -151,6 +154,9 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
+            // synapse_generator_writes_total
+            Counter.builder("synapse.generator.writes").tag("generator", "haproxy").description("Output files written")
+                    .register(Metrics.globalRegistry).increment();
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
         }
         boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
@@ -248,9 +254,11 @@ final class HaproxyGenerator implements ConfigGenerator {
         try {
             runtimeApi.run(commands);
         } catch (IOException e) {
+            Metrics.counter("synapse.haproxy.runtime.updates", "result", "failed").increment();
             LOG.warn("haproxy: runtime API failed ({}); reloading instead", e.getMessage());
             return false;
         }
+        Metrics.counter("synapse.haproxy.runtime.updates", "result", "ok").increment();
         newMaint.forEach((service, maint) -> {
             RunningBackend r = running.get(service);
             running.put(service, new RunningBackend(r.backendName(), r.skeleton(), r.servers(), maint));
@@ -269,20 +277,38 @@ final class HaproxyGenerator implements ConfigGenerator {
                 servers.add(new ServiceRenderer.Server(b, true));
             }
         }
-        ServerIds serverIds = ids.computeIfAbsent(settings.backendName(), k -> new ServerIds(global.maxServerId()));
-        return renderer.render(view.name(), settings, servers, serverIds).getBytes(StandardCharsets.UTF_8);
+        ServerIds serverIds = ids.computeIfAbsent(settings.backendName(), k -> {
+            ServerIds fresh = new ServerIds(k, global.maxServerId());
+            if (stateFile != null) {
+                fresh.remember(stateFile.ids(view.name()));
+            }
+            return fresh;
+        });
+        byte[] bytes = renderer.render(view.name(), settings, servers, serverIds).getBytes(StandardCharsets.UTF_8);
+        if (stateFile != null) {
+            stateFile.rememberIds(view.name(), serverIds.current());
+        }
+        return bytes;
     }
 
     private byte[] renderShared(GeneratorState state) {
+        if (global.sharedFrontend() == null) {
+            // as Ruby: a service's shared_frontend lines need the top-level shared_frontend (its bind)
+            for (ServiceView view : state.services().values()) {
+                ServiceSettings s = settingsFor(view);
+                if (s != null && !s.disabled() && s.sharedFrontend() != null && warnedSharedFrontend.add(view.name())) {
+                    LOG.warn("service {}: haproxy.shared_frontend is skipped: the top-level haproxy section has no shared_frontend",
+                            view.name());
+                }
+            }
+            return EMPTY;
+        }
         List<String> lines = new ArrayList<>(global.sharedFrontend());
         for (ServiceView view : state.services().values()) {
             ServiceSettings s = settingsFor(view);
-            if (s != null && !s.disabled()) {
+            if (s != null && !s.disabled() && s.sharedFrontend() != null) {
                 lines.addAll(s.sharedFrontend());
             }
-        }
-        if (lines.isEmpty()) {
-            return EMPTY;
         }
         StringWriter out = new StringWriter();
         sharedTemplate.execute(out, Map.of("lines", lines));

@@ -1,10 +1,13 @@
 package io.synapse.haproxy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,6 +29,18 @@ final class Reloader implements AutoCloseable {
     private boolean everReloaded;
     private int failures;
     private volatile long reloads;
+    private boolean counted;
+
+    /**
+     * synapse_haproxy_reloads_total{result}: reloads run (ok, failed), and requests that had to wait
+     * for restart_interval or joined a pending reload (rate_limited). Registered at the first
+     * request (after a status endpoint started), all three at once so that each series exists.
+     */
+    private static Counter reloads(String result) {
+        return Counter.builder("synapse.haproxy.reloads").tag("result", result)
+                .description("HAProxy reloads run (ok, failed) and reload requests delayed or coalesced by restart_interval (rate_limited)")
+                .register(Metrics.globalRegistry);
+    }
 
     Reloader(String command, double intervalSeconds, double jitter) {
         this.command = command;
@@ -39,7 +54,12 @@ final class Reloader implements AutoCloseable {
     }
 
     synchronized void request() {
+        if (!counted) {
+            counted = true;
+            List.of("ok", "failed", "rate_limited").forEach(Reloader::reloads);
+        }
         if (scheduled) {
+            reloads("rate_limited").increment();
             return;
         }
         scheduled = true;
@@ -47,6 +67,9 @@ final class Reloader implements AutoCloseable {
         long earliest = everReloaded ? lastReloadNanos + intervalNanos : now;
         if (jitter > 0 && everReloaded) {
             earliest += (long) (intervalNanos * jitter * ThreadLocalRandom.current().nextDouble());
+        }
+        if (earliest > now) {
+            reloads("rate_limited").increment();
         }
         executor.schedule(this::reload, Math.max(0, earliest - now), TimeUnit.NANOSECONDS);
     }
@@ -65,6 +88,7 @@ final class Reloader implements AutoCloseable {
             Commands.Result r = Commands.run(command, Duration.ofSeconds(60));
             if (r.ok()) {
                 reloads++;
+                reloads("ok").increment();
                 synchronized (this) {
                     if (failures > 0) {
                         LOG.info("haproxy reloaded after {} failed attempt(s)", failures);
@@ -83,6 +107,7 @@ final class Reloader implements AutoCloseable {
 
     private synchronized void fail(String why) {
         failures++;
+        reloads("failed").increment();
         LOG.warn("haproxy reload failed ({}); retrying", why);
         if (!executor.isShutdown()) {
             request();

@@ -1,58 +1,112 @@
 package io.synapse.haproxy;
 
-import java.util.BitSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Stable HAProxy server ids for one backend: a server keeps its id while it exists, a new server
- * takes the lowest free id, and an explicit id (from the registration) wins.
+ * Stable HAProxy server ids for one backend, given as the Ruby Synapse gives them:
+ * <ol>
+ *   <li>an explicit id (the registration's {@code haproxy_server_id}, or {@code id N} in its
+ *       options) is used, even above {@code max_server_id};
+ *   <li>a server keeps the id it had;
+ *   <li>a new server takes the lowest id that is neither used nor held by a server of the previous
+ *       round (an id is handed out again only one round after its server left), in the order the
+ *       servers were discovered, not the order they are printed in.
+ * </ol>
+ * Unlike Ruby, two servers never get the same id: when two registrations claim the same explicit
+ * id, the first in discovery order gets it and the other one is given a free id, with a warning.
  */
 final class ServerIds {
-    private final int maxId;
-    private Map<String, Integer> assigned = new HashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger(ServerIds.class);
 
-    ServerIds(int maxId) {
+    private final String backend;
+    private final int maxId;
+    /** The ids of the previous round, by server name. */
+    private Map<String, Integer> assigned = new HashMap<>();
+    private final Set<String> warned = new HashSet<>();
+    private boolean warnedFull;
+
+    ServerIds(String backend, int maxId) {
+        this.backend = backend;
         this.maxId = maxId;
     }
 
+    /** Ids remembered from before a restart (the state file): they count as the previous round. */
+    void remember(Map<String, Integer> ids) {
+        if (assigned.isEmpty()) {
+            assigned = new HashMap<>(ids);
+        }
+    }
+
+    /** The ids of the last round, by server name. */
+    Map<String, Integer> current() {
+        return assigned;
+    }
+
     /**
-     * Ids for {@code names} (in order); {@code explicit} holds the ids the registrations ask for.
-     * A name gets no id (absent from the result) when every id up to {@code max_server_id} is taken.
+     * Ids for {@code names}, given in discovery order; {@code explicit} holds the ids the
+     * registrations ask for, also in discovery order. A name gets no id (absent from the result)
+     * only when every id up to {@code max_server_id} is taken.
      */
     Map<String, Integer> assign(List<String> names, Map<String, Integer> explicit) {
         Map<String, Integer> next = new LinkedHashMap<>();
-        BitSet used = new BitSet();
+        Set<Integer> used = new HashSet<>();
         explicit.forEach((name, id) -> {
-            if (!used.get(id)) {
+            if (used.add(id)) {
                 next.put(name, id);
-                used.set(id);
+            } else if (warned.add(name + " " + id)) {
+                String holder = next.entrySet().stream().filter(e -> e.getValue().equals(id)).findFirst().map(Map.Entry::getKey).orElse("?");
+                LOG.warn("backend {}: server {} asks for id {}, which server {} already has; giving it another id", backend, name, id, holder);
             }
         });
+        warned.removeIf(w -> !explicit.containsKey(w.substring(0, w.lastIndexOf(' '))));
         for (String name : names) {
             if (next.containsKey(name)) {
                 continue;
             }
             Integer old = assigned.get(name);
-            if (old != null && old <= maxId && !used.get(old)) {
+            if (old != null && !used.contains(old)) {
                 next.put(name, old);
-                used.set(old);
+                used.add(old);
             }
         }
+        Set<Integer> held = new HashSet<>(assigned.values());
         int cursor = 1;
+        int fallback = 1;
+        boolean full = false;
         for (String name : names) {
             if (next.containsKey(name)) {
                 continue;
             }
-            cursor = used.nextClearBit(cursor);
-            if (cursor > maxId) {
+            while (cursor <= maxId && (used.contains(cursor) || held.contains(cursor))) {
+                cursor++;
+            }
+            int id = cursor;
+            if (id > maxId) {
+                // every id is used or was held a moment ago: take one that was held
+                while (fallback <= maxId && used.contains(fallback)) {
+                    fallback++;
+                }
+                id = fallback;
+            }
+            if (id > maxId) {
+                full = true;
                 continue;
             }
-            next.put(name, cursor);
-            used.set(cursor);
+            next.put(name, id);
+            used.add(id);
         }
+        if (full && !warnedFull) {
+            LOG.warn("backend {}: ran out of server ids (max_server_id {}); some servers have no id", backend, maxId);
+        }
+        warnedFull = full;
         assigned = next;
         return next;
     }

@@ -11,11 +11,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,62 +66,79 @@ final class ServiceRenderer {
     }
 
     List<String> serverLines(String service, ServiceSettings s, List<Server> servers, ServerIds ids) {
-        List<Server> ordered = order(service, s, servers);
-        // names and explicit ids, including the backup twins
-        List<String> names = new ArrayList<>(ordered.size() * (s.serverBackupPort() == null ? 1 : 2));
+        // ids are given in discovery order, before backend_order sorts or shuffles the servers for printing
+        Integer backupPort = s.serverBackupPort();
+        List<String> primaries = new ArrayList<>(servers.size());
         Map<String, Integer> explicit = new LinkedHashMap<>();
-        for (Server server : ordered) {
+        for (Server server : servers) {
             Backend b = server.backend();
             String name = serverName(b, b.port());
-            names.add(name);
+            primaries.add(name);
             Integer id = explicitId(b);
-            if (id != null && id <= global.maxServerId()) {
+            if (id != null) {
                 explicit.put(name, id);
             }
-            if (s.serverBackupPort() != null) {
-                names.add(serverName(b, s.serverBackupPort()));
+        }
+        List<String> names = primaries;
+        // each server's backup twin follows it, once per host (and name): two ports of one host, or
+        // a server already on the backup port, would otherwise give two servers of the same name
+        Set<String> twins = new HashSet<>();
+        if (backupPort != null) {
+            Set<String> primaryNames = new HashSet<>(primaries);
+            names = new ArrayList<>(primaries.size() * 2);
+            for (int i = 0; i < servers.size(); i++) {
+                names.add(primaries.get(i));
+                String twin = serverName(servers.get(i).backend(), backupPort);
+                if (!primaryNames.contains(twin) && twins.add(twin)) {
+                    names.add(twin);
+                }
             }
         }
         Map<String, Integer> assigned = ids.assign(names, explicit);
+        boolean weights = s.useNerveWeights() != null ? s.useNerveWeights() : global.useNerveWeights();
         List<String> lines = new ArrayList<>(names.size());
-        for (Server server : ordered) {
+        for (Server server : order(service, s, servers)) {
             Backend b = server.backend();
-            lines.add(line(s, b, b.port(), assigned, false, server.disabled()));
-            if (s.serverBackupPort() != null) {
-                lines.add(line(s, b, s.serverBackupPort(), assigned, true, server.disabled()));
+            lines.add(line(s, b, b.port(), assigned, weights, false, server.disabled()));
+            if (backupPort != null && twins.remove(serverName(b, backupPort))) {
+                lines.add(line(s, b, backupPort, assigned, weights, true, server.disabled()));
             }
         }
         return lines;
     }
 
-    private String line(ServiceSettings s, Backend b, int port, Map<String, Integer> ids, boolean backup, boolean disabled) {
+    private String line(ServiceSettings s, Backend b, int port, Map<String, Integer> ids, boolean weights, boolean backup,
+            boolean disabled) {
         String name = serverName(b, port);
         StringBuilder line = new StringBuilder(128);
         line.append("server ").append(name).append(' ').append(address(b.host(), port));
         String options = b.haproxyServerOptions();
-        boolean optionsHaveId = options != null && ID_OPTION.matcher(options).find();
         Integer id = ids.get(name);
-        if (!optionsHaveId && id != null) {
+        Matcher idOption = options == null ? null : ID_OPTION.matcher(options);
+        if (idOption != null && idOption.find()) {
+            // the registration's options carry the id: print them as they are, unless this server
+            // was given another id (a duplicate, or the backup twin), whose id is printed instead
+            if (!idOption.group(2).equals(String.valueOf(id))) {
+                options = ID_OPTION.matcher(options).replaceAll("").trim();
+                if (id != null) {
+                    line.append(" id ").append(id);
+                }
+            }
+        } else if (id != null) {
             line.append(" id ").append(id);
         }
         if (!s.tcpMode()) {
             line.append(" cookie ").append(s.cookieHash() ? sha1(name) : name);
         }
-        boolean weight = global.useNerveWeights() && b.weight() != null;
+        boolean weight = weights && b.weight() != null;
         if (s.serverOptions() != null && !s.serverOptions().isBlank()) {
-            String so = s.serverOptions()
-                    .replace("%{host}", b.host())
-                    .replace("%{port}", Integer.toString(port))
-                    .replace("%{name}", b.name() != null ? b.name() : b.host());
-            line.append(' ').append(weight ? stripWeight(so) : so);
+            String so = weight ? stripWeight(s.serverOptions()) : s.serverOptions();
+            line.append(' ').append(substitute(so, b.host(), port, name));
         }
         if (options != null) {
-            String o = optionsHaveId && backup ? ID_OPTION.matcher(options).replaceAll("$1").trim() : options;
-            if (weight) {
-                o = stripWeight(o);
-            }
+            String o = weight ? stripWeight(options) : options;
             if (!o.isBlank()) {
-                line.append(' ').append(o.trim());
+                line.append(' ').append(substitute(o.trim(), b.host(), port, name));
             }
         }
         if (weight) {
@@ -135,7 +154,52 @@ final class ServiceRenderer {
         if (disabled) {
             line.append(" disabled");
         }
-        return line.toString();
+        return weight ? squeeze(line) : line.toString();
+    }
+
+    /**
+     * Ruby's {@code String#%} with {@code host}, {@code port} and {@code name}: {@code %{host}},
+     * {@code %{port}}, {@code %{name}} (the full server name) are replaced and {@code %%} is a
+     * literal {@code %}; any other {@code %} is kept as it is (Ruby would fail).
+     */
+    static String substitute(String template, String host, int port, String name) {
+        if (template.indexOf('%') < 0) {
+            return template;
+        }
+        StringBuilder out = new StringBuilder(template.length() + 32);
+        for (int i = 0; i < template.length(); i++) {
+            char c = template.charAt(i);
+            if (c != '%') {
+                out.append(c);
+            } else if (template.startsWith("%", i + 1)) {
+                out.append('%');
+                i++;
+            } else if (template.startsWith("{host}", i + 1)) {
+                out.append(host);
+                i += 6;
+            } else if (template.startsWith("{port}", i + 1)) {
+                out.append(port);
+                i += 6;
+            } else if (template.startsWith("{name}", i + 1)) {
+                out.append(name);
+                i += 6;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Runs of spaces as one, as Ruby's {@code squeeze(" ")} on a line with a nerve weight. */
+    private static String squeeze(CharSequence line) {
+        StringBuilder out = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != ' ' || out.length() == 0 || out.charAt(out.length() - 1) != ' ') {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private static String stripWeight(String options) {
@@ -151,17 +215,15 @@ final class ServiceRenderer {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
     }
 
+    /** The id a registration asks for: {@code id N} in its options, else its {@code haproxy_server_id} (as Ruby). */
     private static Integer explicitId(Backend b) {
-        if (b.haproxyServerId() != null) {
-            return b.haproxyServerId();
-        }
         if (b.haproxyServerOptions() != null) {
             Matcher m = ID_OPTION.matcher(b.haproxyServerOptions());
             if (m.find() && m.group(2).length() < 10) {
                 return Integer.parseInt(m.group(2));
             }
         }
-        return null;
+        return b.haproxyServerId();
     }
 
     private List<Server> order(String service, ServiceSettings s, List<Server> servers) {

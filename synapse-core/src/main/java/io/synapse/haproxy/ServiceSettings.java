@@ -13,6 +13,8 @@ import java.util.List;
  *
  * @param hasFrontend whether a frontend is rendered ({@code port} present, possibly null)
  * @param port the frontend port, or null for {@code "port": null} (bind to the address alone)
+ * @param sharedFrontend lines for the shared frontend, or null when the key is absent
+ * @param useNerveWeights the service's {@code use_nerve_weights}, or null to use the top-level one
  */
 record ServiceSettings(
         boolean disabled,
@@ -28,11 +30,12 @@ record ServiceSettings(
         List<String> sharedFrontend,
         boolean cookieHash,
         Integer serverBackupPort,
-        boolean tcpMode) {
+        boolean tcpMode,
+        Boolean useNerveWeights) {
 
     static final List<String> KEYS = List.of("disabled", "port", "bind_address", "bind_options", "server_options",
             "frontend", "backend", "listen", "backend_name", "backend_order", "shared_frontend", "cookie_value_method",
-            "server_backup_port", "server_port_override");
+            "server_backup_port", "server_port_override", "use_nerve_weights");
 
     /** Parses and validates; returns null when there were problems (all reported). */
     static ServiceSettings parse(String service, JsonNode node, String defaultsMode, ConfigProblems problems) {
@@ -53,12 +56,12 @@ record ServiceSettings(
         List<String> listen = f.lines("listen");
         for (int i = 0; i < listen.size(); i++) {
             String line = listen.get(i);
-            Keywords.Place place = Keywords.placeOf(line);
-            if (place == null) {
-                problems.add("listen[" + i + "]", "unknown HAProxy keyword in " + RegistryValues.quote(line)
-                        + ": put it under frontend or backend instead");
+            Keywords.Placement placement = Keywords.placeListenLine(line);
+            if (placement.problem() != null) {
+                problems.add("listen[" + i + "]", placement.problem());
                 continue;
             }
+            Keywords.Place place = placement.place();
             if (place != Keywords.Place.BACKEND) {
                 frontend.add(line);
             }
@@ -71,7 +74,8 @@ record ServiceSettings(
             problems.add("backend_name", "only letters, digits and . _ - : are allowed, got " + RegistryValues.quote(backendName));
         }
         String order = f.line("backend_order", null);
-        List<String> shared = f.lines("shared_frontend");
+        List<String> shared = f.has("shared_frontend") && !f.get("shared_frontend").isNull() ? f.lines("shared_frontend") : null;
+        Boolean weights = f.has("use_nerve_weights") && !f.get("use_nerve_weights").isNull() ? f.bool("use_nerve_weights", false) : null;
         String cookieMethod = f.string("cookie_value_method", "name");
         if (!"name".equals(cookieMethod) && !"hash".equals(cookieMethod)) {
             problems.add("cookie_value_method", "expected \"name\" or \"hash\", got " + RegistryValues.quote(cookieMethod));
@@ -84,8 +88,8 @@ record ServiceSettings(
             return null;
         }
         return new ServiceSettings(disabled, hasFrontend, port, bindAddress, bindOptions, serverOptions,
-                List.copyOf(frontend), List.copyOf(backend), backendName, order, List.copyOf(shared),
-                "hash".equals(cookieMethod), backupPort, tcp);
+                List.copyOf(frontend), List.copyOf(backend), backendName, order, shared == null ? null : List.copyOf(shared),
+                "hash".equals(cookieMethod), backupPort, tcp, weights);
     }
 
     /** The value of the last {@code mode} line, or null. */

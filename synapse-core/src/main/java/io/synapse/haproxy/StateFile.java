@@ -21,7 +21,9 @@ import java.util.Map;
 /**
  * {@code state_file_path}: the backends seen in the last {@code state_file_ttl} seconds, kept
  * across restarts. A backend that is gone but still remembered is rendered as a {@code disabled}
- * server, so a backend that flaps or a synapse restart does not change the set of servers.
+ * server, so a backend that flaps or a synapse restart does not change the set of servers. The
+ * HAProxy server ids are remembered with them (as Ruby's state file does), so that a restarted
+ * synapse gives every remembered server the id it had, whatever order discovery returns.
  */
 final class StateFile {
     private static final Logger LOG = LoggerFactory.getLogger(StateFile.class);
@@ -31,6 +33,8 @@ final class StateFile {
     private final long ttlSeconds;
     /** service -> server key -> (backend, last seen epoch seconds) */
     private final Map<String, Map<String, Seen>> seen = new HashMap<>();
+    /** service -> HAProxy server name -> server id */
+    private final Map<String, Map<String, Integer>> ids = new HashMap<>();
     private boolean dirty;
     private long lastSaveSeconds;
 
@@ -59,6 +63,11 @@ final class StateFile {
                                 .haproxyServerOptions(n.hasNonNull("haproxy_server_options") ? n.get("haproxy_server_options").asText() : null)
                                 .build();
                         servers.put(b.identity(), new Seen(b, n.path("seen").asLong()));
+                        n.path("haproxy_server_ids").fields().forEachRemaining(id -> {
+                            if (id.getValue().canConvertToInt() && id.getValue().asInt() > 0) {
+                                ids.computeIfAbsent(service.getKey(), k -> new HashMap<>()).put(id.getKey(), id.getValue().asInt());
+                            }
+                        });
                     } catch (IllegalArgumentException e) {
                         LOG.warn("state file {}: skipping an invalid entry of service {}: {}", path, service.getKey(), e.getMessage());
                     }
@@ -102,6 +111,25 @@ final class StateFile {
         if (seen.keySet().retainAll(services)) {
             dirty = true;
         }
+        ids.keySet().retainAll(services);
+    }
+
+    /** The server ids remembered for {@code service}, by HAProxy server name. */
+    Map<String, Integer> ids(String service) {
+        return Map.copyOf(ids.getOrDefault(service, Map.of()));
+    }
+
+    /** Remembers the server ids just given to {@code service}'s servers. */
+    void rememberIds(String service, Map<String, Integer> current) {
+        if (!current.equals(ids.get(service))) {
+            ids.put(service, new HashMap<>(current));
+            dirty = true;
+        }
+    }
+
+    /** {@code name_host:} or {@code host:}: a server name less its port. */
+    private static String prefix(String serverName) {
+        return serverName.substring(0, serverName.lastIndexOf(':') + 1);
     }
 
     /** Saves when the remembered set changed, or at least every tenth of the TTL. */
@@ -112,6 +140,9 @@ final class StateFile {
         ObjectNode root = MAPPER.createObjectNode();
         seen.forEach((service, servers) -> {
             var list = root.putArray(service);
+            Map<String, Map<String, Integer>> idsByPrefix = new HashMap<>();
+            ids.getOrDefault(service, Map.of()).forEach((name, id) ->
+                    idsByPrefix.computeIfAbsent(prefix(name), k -> new java.util.TreeMap<>()).put(name, id));
             servers.values().forEach(s -> {
                 ObjectNode n = list.addObject();
                 n.put("host", s.backend().host());
@@ -126,6 +157,10 @@ final class StateFile {
                     n.put("haproxy_server_options", s.backend().haproxyServerOptions());
                 }
                 n.put("seen", s.at());
+                Map<String, Integer> serverIds = idsByPrefix.get(prefix(ServiceRenderer.serverName(s.backend(), s.backend().port())));
+                if (serverIds != null) {
+                    serverIds.forEach(n.putObject("haproxy_server_ids")::put);
+                }
             });
         });
         try {

@@ -2,6 +2,8 @@ package io.synapse.spi;
 
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.common.registry.RegistryValues;
+
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,7 +17,7 @@ import static java.util.Objects.requireNonNull;
  * the bad value. A watcher catches that, logs one warning naming the registration, and skips it:
  * nothing invalid can reach a generated config.
  *
- * @param name the registration's name (nerve: the instance id), or {@code null}
+ * @param name the registration's name (nerve: the instance id), or {@code null} (an empty name is {@code null})
  * @param host an IP address or a DNS name
  * @param port 1-65535
  * @param weight 0-256, or {@code null}
@@ -37,7 +39,11 @@ public record Backend(
 
     public Backend {
         requireNonNull(host, "host is null");
-        labels = labels == null ? Map.of() : Map.copyOf(new TreeMap<>(labels));
+        // sorted, so that every output listing labels is the same from one run to the next
+        labels = labels == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        if (name != null && name.isEmpty()) {
+            name = null; // an empty name is no name (as in Ruby)
+        }
         RegistryValues.requireValid(RegistryValues.checkHost(host));
         RegistryValues.requireValid(RegistryValues.checkPort(port));
         if (name != null) {
@@ -100,7 +106,7 @@ public record Backend(
 
     /** The de-duplication key of the reference: host, port and name. */
     public String identity() {
-        return host + ":" + port + (name == null ? "" : "/" + name);
+        return name == null ? host + ":" + port : host + ":" + port + "/" + name;
     }
 
     /** Human-readable form used in log lines: {@code name@host:port} or {@code host:port}. */

@@ -63,7 +63,7 @@ class ConfigLoaderTest {
         c.putObject("services").set("api", api);
         ((ObjectNode) c.get("services")).set("db", json("{'discovery': {'method': 'zk'}}"));
         assertThat(problems(c)).containsExactlyInAnyOrder(
-                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs and the generators file_output, haproxy",
+                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs, status and the generators file_output, haproxy, templates",
                 "services.api.keep_defualt_servers: unknown key (did you mean \"keep_default_servers\"?)",
                 "services.api.default_servers[0].host: expected an IP address or a DNS name, got \"bad host\\u000abind :1\"",
                 "services.db.discovery.method: unknown method \"zk\" (installed: base, fake)",
@@ -71,11 +71,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theStatusSectionIsOffUnlessConfigured() throws Exception {
+        assertThat(loader.load(base(), dir, new ConfigProblems()).status()).isNull();
+        ObjectNode c = base();
+        c.set("status", json("{'port': '${PORT:-9090}'}"));
+        assertThat(loader.load(c, dir, new ConfigProblems()).status())
+                .isEqualTo(new io.synapse.common.status.StatusSettings("127.0.0.1", 9090));
+        c.set("status", json("{'port': 0, 'bind_address': '10.0.0.300', 'tls': true}"));
+        assertThat(problems(c)).containsExactly(
+                "status.tls: unknown key",
+                "status.port: expected an integer 1-65535, got 0",
+                "status.bind_address: expected an IP address (127.0.0.1 for this host only, 0.0.0.0 for every interface, or ::1 / ::) "
+                        + "or \"localhost\", got \"10.0.0.300\"");
+    }
+
+    @Test
     void rubyWatchersThatAreNotShippedSaySo() {
         ObjectNode c = base();
         ((ObjectNode) c.get("services").get("api").get("discovery")).put("method", "docker");
         assertThat(problems(c)).containsExactly(
-                "services.api.discovery.method: watcher \"docker\" is not supported by this synapse (installed: base, fake)");
+                "services.api.discovery.method: watcher \"docker\" is not installed: its jar (watcher-docker) is missing from lib/ or plugins/"
+                        + " (installed: base, fake)");
     }
 
     @Test
@@ -105,7 +121,7 @@ class ConfigLoaderTest {
     @Test
     void missingDiscoveryAndGenerator() {
         assertThat(problems(json("{'services': {'api': {}}}"))).containsExactly(
-                "no generator configured: add at least one of file_output, haproxy",
+                "no generator configured: add at least one of file_output, haproxy, templates",
                 "services.api.discovery: is required",
                 "services.api.discovery.method: is required");
     }
@@ -133,9 +149,13 @@ class ConfigLoaderTest {
     @Test
     void listenLinesWithUnknownKeywords() {
         ObjectNode c = base();
-        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on");
+        c.with("services").with("api").with("haproxy").putArray("listen").add("mode http").add("frobnicate on").add("id 7")
+                .add("no option httpchk");
         assertThat(problems(c)).containsExactly(
-                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead");
+                "services.api.haproxy.listen[1]: unknown HAProxy keyword in \"frobnicate on\": put it under frontend or backend instead",
+                "services.api.haproxy.listen[2]: \"id\" in a listen line would give the frontend and the backend the same id, which"
+                        + " HAProxy refuses: put it under frontend or backend instead",
+                "services.api.haproxy.listen[3]: HAProxy 2.6 does not accept \"no\" before \"option httpchk\"");
     }
 
     @Test
@@ -171,6 +191,50 @@ class ConfigLoaderTest {
         SynapseConfig config = loader.load(dir.resolve("synapse.conf.yaml"));
         assertThat(config.services().keySet()).containsExactly("db", "web");
         assertThat(config.services().get("web").defaultServers()).containsExactly(Backend.of("10.0.0.9", 80));
+    }
+
+    @Test
+    void jsonMayCarryCommentsAndYamlStaysYaml() throws Exception {
+        Path services = Files.createDirectory(dir.resolve("conf.d"));
+        Files.writeString(services.resolve("web.json"), """
+                // a service file, as written for the Clay.io setup
+                {"discovery": {"method": "base"}, /* no registry */ "haproxy": {"port": 3001}}
+                """);
+        Files.writeString(dir.resolve("synapse.conf.json"), """
+                {
+                  // every service is in conf.d
+                  "service_conf_dir": "conf.d",
+                  "services": {},
+                  "haproxy": {
+                    /* no reloads in a test */
+                    "do_reloads": false, "do_socket": false,
+                    "config_file_path": "%s",
+                    "global": [], "defaults": []  // nothing
+                  }
+                }
+                """.formatted(dir.resolve("h.cfg")));
+        assertThat(loader.load(dir.resolve("synapse.conf.json")).services().keySet()).containsExactly("web");
+
+        Files.writeString(dir.resolve("synapse.conf.yaml"), """
+                # YAML comments, as always
+                services:
+                  api:
+                    discovery: {method: base}  # no registry
+                haproxy: {do_reloads: false, do_socket: false, config_file_path: %s, global: [], defaults: []}
+                """.formatted(dir.resolve("h.cfg")));
+        assertThat(loader.load(dir.resolve("synapse.conf.yaml")).services().keySet()).containsExactly("api");
+        Files.writeString(dir.resolve("bad.yaml"), "services: {} // not a YAML comment\n");
+        assertThatThrownBy(() -> loader.load(dir.resolve("bad.yaml"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void anEmptyDefaultServerNameIsNoName() throws Exception {
+        ObjectNode c = base();
+        c.with("services").with("api").set("default_servers", json("{'l': [{'name': '', 'host': '10.0.0.9', 'port': 80}]}").get("l"));
+        ServiceConfig api = loader.load(c, dir, new ConfigProblems()).services().get("api");
+        assertThat(api.defaultServers()).containsExactly(Backend.of("10.0.0.9", 80));
+        assertThat(api.defaultServers().get(0).name()).isNull();
     }
 
     @Test

@@ -18,7 +18,12 @@ class MergeTest {
 
     private static ServiceConfig service(List<Backend> defaults, boolean keep, boolean usePrevious, Integer portOverride,
             boolean leader, List<LabelFilter> filters) {
-        return new ServiceConfig("api", "fake", null, null, filters, defaults, keep, usePrevious, portOverride, leader, Map.of());
+        return service("fake", defaults, keep, usePrevious, portOverride, leader, filters);
+    }
+
+    private static ServiceConfig service(String method, List<Backend> defaults, boolean keep, boolean usePrevious,
+            Integer portOverride, boolean leader, List<LabelFilter> filters) {
+        return new ServiceConfig("api", method, null, null, filters, defaults, keep, usePrevious, portOverride, leader, Map.of());
     }
 
     @Test
@@ -63,6 +68,31 @@ class MergeTest {
         ServiceConfig s = service(List.of(D1), true, true, 9000, false, List.of());
         Backend a2 = Backend.of("a", "10.0.0.1", 8081);
         assertThat(Merge.next(s, List.of(), List.of(A, a2))).contains(List.of(A.withPort(9000), D1.withPort(9000)));
+    }
+
+    @Test
+    void defaultServersUsedAsTheFallbackKeepTheirPorts() {
+        ServiceConfig s = service(List.of(D1), false, true, 9000, false, List.of());
+        assertThat(Merge.next(s, List.of(A), List.of())).contains(List.of(D1));
+        assertThat(Merge.fallback(s)).containsExactly(D1);
+    }
+
+    @Test
+    void theBaseWatcherAlwaysHasTheDefaultServersAsWritten() {
+        ServiceConfig s = service("base", List.of(D1), true, true, 9000, false, List.of());
+        assertThat(Merge.next(s, List.of(), List.of())).contains(List.of(D1));
+        assertThat(Merge.next(s, List.of(D1), List.of())).isEmpty();
+    }
+
+    @Test
+    void aDuplicateDefaultServerKeepsItsFirstPositionAndItsLastAttributes() {
+        Backend first = D1.toBuilder().haproxyServerOptions("maxconn 10").build();
+        Backend last = D1.toBuilder().haproxyServerOptions("maxconn 20").build();
+        ServiceConfig s = service(List.of(first, A, last), false, true, null, false, List.of());
+        assertThat(Merge.fallback(s)).containsExactly(last, A);
+        // discovered and kept default servers: the first of each wins, as Ruby's uniq
+        ServiceConfig kept = service(List.of(first, last), true, true, null, false, List.of());
+        assertThat(Merge.next(kept, List.of(), List.of(A))).contains(List.of(A, first));
     }
 
     @Test

@@ -9,10 +9,13 @@ import io.synapse.spi.GeneratorContext;
 import io.synapse.spi.GeneratorState;
 import io.synapse.spi.ServiceView;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Drives the haproxy generator directly, without watchers. */
 final class Generators {
@@ -39,5 +42,23 @@ final class Generators {
 
     static ObjectNode obj(JsonNode n) {
         return (ObjectNode) n;
+    }
+
+    /** The section that starts with {@code header}, up to the next blank line. */
+    static String section(String cfg, String header) {
+        List<String> out = new ArrayList<>();
+        boolean in = false;
+        for (String line : cfg.split("\n", -1)) {
+            if (line.equals(header)) {
+                in = true;
+            } else if (in && line.isEmpty()) {
+                break;
+            }
+            if (in) {
+                out.add(line);
+            }
+        }
+        assertThat(out).as("section %s in:\n%s", header, cfg).isNotEmpty();
+        return String.join("\n", out) + "\n";
     }
 }

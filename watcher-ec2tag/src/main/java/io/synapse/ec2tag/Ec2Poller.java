@@ -1,20 +1,15 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.aws.AwsAccess;
 import io.synapse.common.concurrent.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -56,7 +51,6 @@ final class Ec2Poller {
 
     static final int MAX_RESULTS = 1000;
     static final int MAX_PAGES = 1000;
-    static final Ec2Filter RUNNING = Ec2Filter.of("instance-state-name", "running");
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(20);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
@@ -95,7 +89,7 @@ final class Ec2Poller {
     Ec2Poller(PollerKey key) {
         this.key = requireNonNull(key, "key is null");
         List<software.amazon.awssdk.services.ec2.model.Filter> filters = new ArrayList<>();
-        filters.add(RUNNING.toSdk());
+        filters.add(Ec2Filter.RUNNING.toSdk());
         key.filters().forEach(f -> filters.add(f.toSdk()));
         this.requestFilters = List.copyOf(filters);
         this.httpClient = UrlConnectionHttpClient.builder()
@@ -115,20 +109,12 @@ final class Ec2Poller {
         });
     }
 
-    private static Ec2Client buildClient(ClientSpec spec, SdkHttpClient httpClient) {
-        AwsCredentialsProvider credentials = spec.keys() == null
-                ? DefaultCredentialsProvider.create()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(spec.keys().accessKeyId(), spec.keys().secretAccessKey()));
-        Ec2ClientBuilder builder = Ec2Client.builder()
-                .region(Region.of(spec.region()))
-                .credentialsProvider(credentials)
+    private static Ec2Client buildClient(AwsAccess access, SdkHttpClient httpClient) {
+        return access.configure(Ec2Client.builder())
                 .httpClient(httpClient)
                 // our own backoff decides when to try again; SDK retries would multiply the calls
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT));
-        if (spec.endpoint() != null) {
-            builder.endpointOverride(spec.endpoint());
-        }
-        return builder.build();
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT))
+                .build();
     }
 
     PollerKey key() {

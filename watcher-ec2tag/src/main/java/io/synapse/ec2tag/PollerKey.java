@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.aws.AwsAccess;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -13,7 +14,7 @@ import static java.util.Objects.requireNonNull;
  * @param filters the tag filter and the extra filters, sorted by name (the running-state filter is
  *     always added and not part of the key)
  */
-record PollerKey(ClientSpec client, List<Ec2Filter> filters) {
+record PollerKey(AwsAccess client, List<Ec2Filter> filters) {
     PollerKey {
         requireNonNull(client, "client is null");
         filters = filters.stream().sorted().toList();

@@ -1,5 +1,6 @@
 package io.synapse.ec2tag;
 
+import io.synapse.common.aws.AwsAccess;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.spi.WatcherContext;
@@ -93,7 +94,7 @@ class Ec2TagConfigTest {
         assertThat(settings.serverName()).isEqualTo(Settings.ServerName.INSTANCE_ID);
         assertThat(settings.port()).isNull();
         assertThat(settings.portTag()).isNull();
-        assertThat(settings.key()).isEqualTo(new PollerKey(new ClientSpec("us-west-2", null, null),
+        assertThat(settings.key()).isEqualTo(new PollerKey(new AwsAccess("us-west-2", null, null),
                 List.of(Ec2Filter.of("tag:servicename", "true"))));
     }
 
@@ -110,8 +111,8 @@ class Ec2TagConfigTest {
         Settings explicit = withEnv.settings(CONTEXT, TestSupport.bind(
                 "{\"tag_name\": \"a\", \"tag_value\": \"b\", \"aws_region\": \"eu-central-1\", \"check_interval\": 0.25,"
                         + " \"endpoint\": \"http://127.0.0.1:4566\", \"aws_access_key_id\": \"AKID\", \"aws_secret_access_key\": \"x\"}"));
-        assertThat(explicit.key().client()).isEqualTo(new ClientSpec("eu-central-1", URI.create("http://127.0.0.1:4566"),
-                new ClientSpec.StaticKeys("AKID", "x")));
+        assertThat(explicit.key().client()).isEqualTo(new AwsAccess("eu-central-1", URI.create("http://127.0.0.1:4566"),
+                new AwsAccess.StaticKeys("AKID", "x")));
         assertThat(explicit.interval()).isEqualTo(Duration.ofMillis(250));
     }
 
@@ -125,8 +126,8 @@ class Ec2TagConfigTest {
                 "services.api.discovery.tag_value: required",
                 "services.api.discovery.aws_region: required (or set the AWS_REGION or AWS_DEFAULT_REGION environment variable)",
                 "services.api.discovery.aws_secret_access_key: required when aws_access_key_id is set",
-                "services.api.discovery.check_interval: expected a number of seconds >= 0.1, got 0.0",
                 "services.api.discovery.endpoint: expected an http or https URL, got \"ftp://x\"",
+                "services.api.discovery.check_interval: expected a number of seconds >= 0.1, got 0.0",
                 "services.api.discovery.address: expected one of private_ip, public_ip, private_dns, public_dns, got \"ipv6\"",
                 "services.api.discovery.server_name: expected one of instance_id, name_tag, got \"dns\"",
                 "services.api.discovery.port_tag: must not be empty",

@@ -1,5 +1,6 @@
 package io.synapse.multi;
 
+import io.synapse.common.aws.AwsAccess;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synapse.common.config.ConfigProblems;
 import io.synapse.common.config.DidYouMean;
@@ -11,8 +12,6 @@ import io.synapse.spi.WatcherFactories;
 import io.synapse.spi.WatcherFactory;
 import io.synapse.spi.WatcherListener;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -48,7 +46,6 @@ public final class MultiWatcherFactory implements WatcherFactory<MultiConfig>, W
             "file_toggle", List.of("method", "path", "polling_interval_seconds"));
     static final double MIN_INTERVAL = 0.1;
     static final double DEFAULT_FILE_INTERVAL = 1;
-    private static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
     private final Function<String, String> env;
     private final Supplier<String> hostName;
@@ -236,43 +233,12 @@ public final class MultiWatcherFactory implements WatcherFactory<MultiConfig>, W
         } else {
             interval = interval(f, "s3_polling_interval_seconds", 0, at);
         }
-        String region = f.string("aws_region", null);
-        if (region == null) {
-            region = regionFromEnv();
-            if (region == null) {
-                at.add("aws_region", "required (or set the AWS_REGION or AWS_DEFAULT_REGION environment variable)");
-            }
-        }
-        if (region != null && !REGION.matcher(region).matches()) {
-            at.add("aws_region", "expected a region name like us-east-1, got " + RegistryValues.quote(region));
-        }
-        String id = f.string("aws_access_key_id", null);
-        String secret = f.string("aws_secret_access_key", null);
-        if (id != null && id.isBlank()) {
-            at.add("aws_access_key_id", "must not be empty");
-        }
-        if (secret != null && secret.isEmpty()) {
-            at.add("aws_secret_access_key", "must not be empty");
-        }
-        if (id != null && secret == null) {
-            at.add("aws_secret_access_key", "required when aws_access_key_id is set");
-        }
-        if (secret != null && id == null) {
-            at.add("aws_access_key_id", "required when aws_secret_access_key is set");
-        }
-        URI endpoint = null;
-        String endpointText = f.string("endpoint", null);
-        if (endpointText != null) {
-            endpoint = endpointUri(endpointText);
-            if (endpoint == null) {
-                at.add("endpoint", "expected an http or https URL, got " + RegistryValues.quote(endpointText));
-            }
-        }
+        AwsAccess access = AwsAccess.of(f.string("aws_region", null), f.string("aws_access_key_id", null),
+                f.string("aws_secret_access_key", null), f.string("endpoint", null), env, at);
         if (at.size() > before) {
             return null;
         }
-        ToggleSpec.StaticKeys keys = id == null ? null : new ToggleSpec.StaticKeys(id, secret);
-        return new Resolver.Toggle("s3_toggle", new ToggleSpec.S3(bucket, key, interval, region, endpoint, keys));
+        return new Resolver.Toggle("s3_toggle", new ToggleSpec.S3(bucket, key, interval, access));
     }
 
     private static Resolver fileToggle(JsonFields f, ConfigProblems at) {
@@ -304,28 +270,5 @@ public final class MultiWatcherFactory implements WatcherFactory<MultiConfig>, W
             return null;
         }
         return Duration.ofNanos(Math.round(seconds * 1e9));
-    }
-
-    private String regionFromEnv() {
-        for (String variable : List.of("AWS_REGION", "AWS_DEFAULT_REGION")) {
-            String value = env.apply(variable);
-            if (value != null && !value.isBlank()) {
-                return value.strip();
-            }
-        }
-        return null;
-    }
-
-    private static URI endpointUri(String text) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null && uri.getUserInfo() == null) {
-                return uri;
-            }
-            return null;
-        } catch (URISyntaxException e) {
-            return null;
-        }
     }
 }

@@ -1,16 +1,11 @@
 package io.synapse.multi;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -47,17 +42,12 @@ final class S3ToggleReader implements ToggleReader {
     }
 
     private static S3Client buildClient(ToggleSpec.S3 spec, SdkHttpClient httpClient) {
-        AwsCredentialsProvider credentials = spec.keys() == null
-                ? DefaultCredentialsProvider.create()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(spec.keys().accessKeyId(), spec.keys().secretAccessKey()));
-        S3ClientBuilder builder = S3Client.builder()
-                .region(Region.of(spec.region()))
-                .credentialsProvider(credentials)
+        S3ClientBuilder builder = spec.access().configure(S3Client.builder())
                 .httpClient(httpClient)
                 .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT));
-        if (spec.endpoint() != null) {
+        if (spec.access().endpoint() != null) {
             // S3-compatible stores and emulators are addressed by path, not by bucket host name
-            builder.endpointOverride(spec.endpoint()).forcePathStyle(true);
+            builder.forcePathStyle(true);
         }
         return builder.build();
     }

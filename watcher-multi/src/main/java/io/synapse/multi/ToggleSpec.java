@@ -1,6 +1,6 @@
 package io.synapse.multi;
 
-import java.net.URI;
+import io.synapse.common.aws.AwsAccess;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,16 +22,15 @@ sealed interface ToggleSpec {
     /**
      * {@code s3_toggle}: an S3 object.
      *
-     * @param endpoint an endpoint override (S3-compatible stores, test emulators; path-style
-     *     addressing then), or null
-     * @param keys static credentials, or null for the SDK's default provider chain
+     * @param access region, credentials and endpoint override (S3-compatible stores, test
+     *     emulators: path-style addressing then)
      */
-    record S3(String bucket, String key, Duration interval, String region, URI endpoint, StaticKeys keys) implements ToggleSpec {
+    record S3(String bucket, String key, Duration interval, AwsAccess access) implements ToggleSpec {
         public S3 {
             requireNonNull(bucket, "bucket is null");
             requireNonNull(key, "key is null");
             requireNonNull(interval, "interval is null");
-            requireNonNull(region, "region is null");
+            requireNonNull(access, "access is null");
         }
 
         @Override
@@ -60,19 +59,6 @@ sealed interface ToggleSpec {
         @Override
         public ToggleReader open() {
             return new FileToggleReader(path);
-        }
-    }
-
-    /** An access key pair; the secret never appears in {@link #toString()}. */
-    record StaticKeys(String accessKeyId, String secretAccessKey) {
-        public StaticKeys {
-            requireNonNull(accessKeyId, "accessKeyId is null");
-            requireNonNull(secretAccessKey, "secretAccessKey is null");
-        }
-
-        @Override
-        public String toString() {
-            return "StaticKeys[accessKeyId=" + accessKeyId + ", secretAccessKey=<redacted>]";
         }
     }
 }

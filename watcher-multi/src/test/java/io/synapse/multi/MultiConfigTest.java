@@ -107,7 +107,7 @@ class MultiConfigTest {
         MultiWatcherFactory.Plan plan = factory.plan(config, problems);
         assertThat(problems.messages()).isEmpty();
         ToggleSpec.S3 spec = (ToggleSpec.S3) ((Resolver.Toggle) plan.resolver()).source();
-        assertThat(spec).isEqualTo(new ToggleSpec.S3("b", "k", java.time.Duration.ofSeconds(5), "eu-central-1", null, null));
+        assertThat(spec).isEqualTo(new ToggleSpec.S3("b", "k", java.time.Duration.ofSeconds(5), new io.synapse.common.aws.AwsAccess("eu-central-1", null, null)));
     }
 
     @Test
