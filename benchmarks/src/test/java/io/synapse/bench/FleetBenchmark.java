@@ -464,16 +464,18 @@ public final class FleetBenchmark {
 
     /** When the last engine's output showed the last of {@code changes}. */
     private static long lastSeen(List<Convergence.Change> changes) {
-        long last = Long.MIN_VALUE;
+        long last = 0;
+        boolean any = false;
         for (Convergence.Change c : changes) {
             for (int e = 0; e < c.seen.length(); e++) {
                 long seen = c.seen.get(e);
-                if (seen != Convergence.UNSEEN && seen - last > 0) {
+                if (seen != Convergence.UNSEEN && (!any || seen - last > 0)) {
                     last = seen;
+                    any = true;
                 }
             }
         }
-        return last;
+        return any ? last : System.nanoTime();
     }
 
     /** The per-second counts up to the last non-zero one. */
