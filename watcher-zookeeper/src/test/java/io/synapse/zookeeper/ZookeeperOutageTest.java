@@ -165,7 +165,8 @@ class ZookeeperOutageTest {
         register(admin, path, "i-1", nerve("10.1.3.1", 80, "i-1"));
         await().atMost(Duration.ofSeconds(30)).until(() -> listener.addresses().equals(List.of("10.1.3.1:80")));
         assertThat(listener.failures).hasSize(1);
-        assertThat(addresses(listener.snapshots.get(0))).containsExactly("10.1.3.1:80");
+        // the watcher may read the path before the registration lands (an empty set), never anything else
+        assertThat(listener.snapshots).allSatisfy(s -> assertThat(addresses(s)).isSubsetOf("10.1.3.1:80"));
     }
 
     /**
