@@ -30,12 +30,12 @@ import java.util.stream.Stream;
  *
  * <p>Reports, per registry and N: registry reads, watches and bytes per change per engine; the
  * servers' CPU and memory; how long a change takes to reach every engine's output; whether every
- * output equals the registry at the end. See the README of this module for the figures.
+ * output equals the registry at the end. The figures and what they mean: docs/scaling.md.
  *
  * <pre>
  * bin/benchmark fleet [--registry zookeeper|etcd|both] [--engines 1000 | --engines 100,1000]
  *     [--services 20] [--backends 50] [--batch 5] [--step-ms 1000] [--scenarios deploy,restart,expiry]
- *     [--down-ms 5000] [--wave 100] [--writers 4] [--zk-heap 1g] [--timeout-s 180]
+ *     [--down-ms 5000] [--outage-ms 36000] [--wave 100] [--writers 4] [--zk-heap 1g] [--timeout-s 180]
  * </pre>
  */
 public final class FleetBenchmark {
