@@ -1,23 +1,33 @@
 package io.synapse.haproxy;
 
-import io.synapse.output.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static java.util.Objects.requireNonNull;
+
 /**
- * Runs {@code reload_command} at most once per {@code restart_interval} (plus jitter): requests
- * that arrive meanwhile are coalesced into the next reload. A failed reload is logged and retried.
+ * When to reload: at most once per {@code restart_interval} (plus up to {@code restart_jitter}
+ * times the interval), with every request that arrives meanwhile coalesced into the next reload. A
+ * failed reload is logged and retried after the interval. How to reload is the {@link Action}'s.
  */
 final class Reloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
 
-    private final String command;
+    /** One reload. */
+    interface Action {
+        /**
+         * Reloads; returns what happened for the log line, or null when there was nothing to do.
+         * Throws (with a one-line message) when the reload failed.
+         */
+        String reload() throws Exception;
+    }
+
+    private final Action action;
     private final long intervalNanos;
     private final double jitter;
     private final ScheduledExecutorService executor;
@@ -25,10 +35,9 @@ final class Reloader implements AutoCloseable {
     private boolean scheduled;
     private boolean everReloaded;
     private int failures;
-    private volatile long reloads;
 
-    Reloader(String command, double intervalSeconds, double jitter) {
-        this.command = command;
+    Reloader(double intervalSeconds, double jitter, Action action) {
+        this.action = requireNonNull(action, "action is null");
         this.intervalNanos = (long) (intervalSeconds * 1e9);
         this.jitter = jitter;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,8 +47,9 @@ final class Reloader implements AutoCloseable {
         });
     }
 
+    /** Asks for a reload: now if the last one is at least an interval ago, else at the end of the interval. */
     synchronized void request() {
-        if (scheduled) {
+        if (scheduled || executor.isShutdown()) {
             return;
         }
         scheduled = true;
@@ -51,10 +61,6 @@ final class Reloader implements AutoCloseable {
         executor.schedule(this::reload, Math.max(0, earliest - now), TimeUnit.NANOSECONDS);
     }
 
-    long reloads() {
-        return reloads;
-    }
-
     private void reload() {
         synchronized (this) {
             scheduled = false;
@@ -62,30 +68,27 @@ final class Reloader implements AutoCloseable {
             everReloaded = true;
         }
         try {
-            Commands.Result r = Commands.run(command, Duration.ofSeconds(60));
-            if (r.ok()) {
-                reloads++;
-                synchronized (this) {
-                    if (failures > 0) {
-                        LOG.info("haproxy reloaded after {} failed attempt(s)", failures);
-                    } else {
-                        LOG.info("haproxy reloaded");
-                    }
-                    failures = 0;
-                }
+            String done = action.reload();
+            if (done == null) {
                 return;
             }
-            fail("exit " + r.exitCode() + ": " + r.summary());
+            synchronized (this) {
+                if (failures > 0) {
+                    LOG.info("haproxy reloaded after {} failed attempt(s): {}", failures, done);
+                } else {
+                    LOG.info("haproxy reloaded: {}", done);
+                }
+                failures = 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
-            fail(e.getMessage());
-        }
-    }
-
-    private synchronized void fail(String why) {
-        failures++;
-        LOG.warn("haproxy reload failed ({}); retrying", why);
-        if (!executor.isShutdown()) {
-            request();
+            synchronized (this) {
+                failures++;
+                LOG.warn("haproxy reload failed ({}); retrying", e.getMessage());
+                LOG.debug("haproxy reload failure detail", e);
+                request();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.synapse.haproxy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -56,58 +57,96 @@ final class ServerIds {
      * only when every id up to {@code max_server_id} is taken.
      */
     Map<String, Integer> assign(List<String> names, Map<String, Integer> explicit) {
-        Map<String, Integer> next = new LinkedHashMap<>();
-        Set<Integer> used = new HashSet<>();
+        return assign(names, explicit, Set.of());
+    }
+
+    /**
+     * As {@link #assign(List, Map)}; a new server is not given an id in {@code busy} either (the
+     * ids of servers HAProxy still has while it finishes their connections).
+     */
+    Map<String, Integer> assign(List<String> names, Map<String, Integer> explicit, Set<Integer> busy) {
+        Map<String, Integer> next = new LinkedHashMap<>(names.size() * 4 / 3 + 1);
+        // ids up to max_server_id in bit sets (servers are many, ids dense); explicit ids above it aside
+        BitSet used = new BitSet();
+        Set<Integer> usedHigh = new HashSet<>();
         explicit.forEach((name, id) -> {
-            if (used.add(id)) {
+            if (mark(used, usedHigh, id)) {
                 next.put(name, id);
             } else if (warned.add(name + " " + id)) {
                 String holder = next.entrySet().stream().filter(e -> e.getValue().equals(id)).findFirst().map(Map.Entry::getKey).orElse("?");
                 LOG.warn("backend {}: server {} asks for id {}, which server {} already has; giving it another id", backend, name, id, holder);
             }
         });
-        warned.removeIf(w -> !explicit.containsKey(w.substring(0, w.lastIndexOf(' '))));
+        if (!warned.isEmpty()) {
+            warned.removeIf(w -> !explicit.containsKey(w.substring(0, w.lastIndexOf(' '))));
+        }
+        boolean fresh = false;
         for (String name : names) {
             if (next.containsKey(name)) {
                 continue;
             }
             Integer old = assigned.get(name);
-            if (old != null && !used.contains(old)) {
+            if (old != null && mark(used, usedHigh, old)) {
                 next.put(name, old);
-                used.add(old);
+            } else {
+                fresh = true;
             }
         }
-        Set<Integer> held = new HashSet<>(assigned.values());
-        int cursor = 1;
-        int fallback = 1;
-        boolean full = false;
-        for (String name : names) {
-            if (next.containsKey(name)) {
-                continue;
-            }
-            while (cursor <= maxId && (used.contains(cursor) || held.contains(cursor))) {
-                cursor++;
-            }
-            int id = cursor;
-            if (id > maxId) {
-                // every id is used or was held a moment ago: take one that was held
-                while (fallback <= maxId && used.contains(fallback)) {
-                    fallback++;
+        if (fresh) {
+            BitSet taken = new BitSet();
+            for (Integer id : assigned.values()) {
+                if (id <= maxId) {
+                    taken.set(id);
                 }
-                id = fallback;
             }
-            if (id > maxId) {
-                full = true;
-                continue;
+            for (Integer id : busy) {
+                if (id > 0 && id <= maxId) {
+                    taken.set(id);
+                }
             }
-            next.put(name, id);
-            used.add(id);
+            taken.or(used);
+            int cursor = 1;
+            int fallback = 1;
+            boolean full = false;
+            for (String name : names) {
+                if (next.containsKey(name)) {
+                    continue;
+                }
+                cursor = taken.nextClearBit(cursor);
+                int id = cursor;
+                if (id > maxId) {
+                    // every id is used or was held a moment ago: take one that was held
+                    fallback = used.nextClearBit(fallback);
+                    id = fallback;
+                }
+                if (id > maxId) {
+                    full = true;
+                    continue;
+                }
+                next.put(name, id);
+                used.set(id);
+                taken.set(id);
+            }
+            if (full && !warnedFull) {
+                LOG.warn("backend {}: ran out of server ids (max_server_id {}); some servers have no id", backend, maxId);
+            }
+            warnedFull = full;
+        } else {
+            warnedFull = false;
         }
-        if (full && !warnedFull) {
-            LOG.warn("backend {}: ran out of server ids (max_server_id {}); some servers have no id", backend, maxId);
-        }
-        warnedFull = full;
         assigned = next;
         return next;
+    }
+
+    /** Marks {@code id} used; false when it already was. */
+    private boolean mark(BitSet used, Set<Integer> usedHigh, int id) {
+        if (id > maxId || id < 1) {
+            return usedHigh.add(id);
+        }
+        if (used.get(id)) {
+            return false;
+        }
+        used.set(id);
+        return true;
     }
 }
