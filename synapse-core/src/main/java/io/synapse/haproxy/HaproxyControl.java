@@ -197,6 +197,11 @@ final class HaproxyControl implements AutoCloseable {
     void apply(List<ServiceSection> changed, byte[] shared) {
         fileCurrent = false;
         latestShared = shared;
+        if (api == null) {
+            // do_socket false (Ruby's choice): every change is a reload
+            reasons.putIfAbsent("*", "the file changed and do_socket is false");
+            return;
+        }
         if (running == null) {
             return;
         }
@@ -229,10 +234,6 @@ final class HaproxyControl implements AutoCloseable {
             if (s.touched().isEmpty() && r.pending.isEmpty() && r.blocked.isEmpty()) {
                 continue;
             }
-            if (api == null) {
-                reasons.putIfAbsent(s.service(), "service " + s.service() + ": servers changed and do_socket is false");
-                continue;
-            }
             touched += s.touched().size();
             plan(s, r, s.touched(), batch, later);
         }
@@ -262,11 +263,15 @@ final class HaproxyControl implements AutoCloseable {
 
     /** Everything rendered is what HAProxy runs now. */
     private void adoptFile(byte[] shared) {
+        reasons.clear();
+        if (api == null) {
+            running = Map.of(); // nothing to compare with: without the runtime API every change reloads
+            return;
+        }
         Map<String, Running> next = new HashMap<>();
         sections.get().forEach((service, section) -> next.put(service, new Running(section)));
         running = next;
         runningShared = shared;
-        reasons.clear();
     }
 
     /** Plans the commands that take {@code r} to {@code s} for {@code names} and the servers still waiting. */

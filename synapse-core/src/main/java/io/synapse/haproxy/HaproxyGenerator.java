@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +45,8 @@ final class HaproxyGenerator implements ConfigGenerator {
     private final ServiceRenderer renderer;
     private final Mustache sharedTemplate;
     private final byte[] header;
-    /** Every service's bytes in the file (empty for a disabled one), in file order. */
-    private final Map<String, byte[]> chunks = new LinkedHashMap<>();
+    /** Every service in file order, with its section (null for a disabled one). */
+    private final Map<String, ServiceSection> order = new LinkedHashMap<>();
     /** The rendered section of every service that is not disabled. */
     private final Map<String, ServiceSection> sections = new LinkedHashMap<>();
     private final Map<String, ServerIds> ids = new HashMap<>();
@@ -114,26 +113,25 @@ final class HaproxyGenerator implements ConfigGenerator {
         int rendered = 0;
         List<ServiceSection> changedSections = new ArrayList<>();
         for (ServiceView view : state.services().values()) {
-            if (!state.changed().contains(view.name()) && chunks.containsKey(view.name())) {
+            if (!state.changed().contains(view.name()) && order.containsKey(view.name())) {
                 continue;
             }
             ServiceSettings settings = settingsFor(view);
-            byte[] bytes;
+            ServiceSection section = null;
             if (settings == null || settings.disabled()) {
                 sections.remove(view.name());
-                bytes = EMPTY;
             } else {
-                ServiceSection section = render(view, settings, nowSeconds);
+                section = render(view, settings, nowSeconds);
                 changedSections.add(section);
-                bytes = section.bytes();
             }
             rendered++;
-            byte[] old = chunks.put(view.name(), bytes);
-            if (old == null || !Arrays.equals(old, bytes)) {
+            boolean known = order.containsKey(view.name());
+            ServiceSection old = order.put(view.name(), section);
+            if (!known || old != section || section != null && section.outputChanged()) {
                 changed = true;
             }
         }
-        boolean removed = chunks.keySet().retainAll(state.services().keySet());
+        boolean removed = order.keySet().retainAll(state.services().keySet());
         sections.keySet().retainAll(state.services().keySet());
         changed |= removed;
         if (stateFile != null) {
@@ -145,17 +143,22 @@ final class HaproxyGenerator implements ConfigGenerator {
         if (!changed && written) {
             return;
         }
-        List<ByteBuffer> content = new ArrayList<>(chunks.size() + 2);
-        content.add(ByteBuffer.wrap(header));
-        long size = header.length;
-        for (byte[] c : chunks.values()) {
-            if (c.length > 0) {
-                content.add(ByteBuffer.wrap(c));
-                size += c.length;
+        long size = header.length + shared.length;
+        for (ServiceSection s : order.values()) {
+            if (s != null) {
+                size += s.byteSize();
             }
         }
-        content.add(ByteBuffer.wrap(shared));
-        size += shared.length;
+        byte[] sharedNow = shared;
+        AtomicFiles.Content content = out -> {
+            out.write(header);
+            for (ServiceSection s : order.values()) {
+                if (s != null) {
+                    s.writeTo(out);
+                }
+            }
+            out.write(sharedNow);
+        };
         Path target = global.configFilePath();
         if (!written) {
             if (global.doWrites() && sameAsFile(target, content, size)) {
@@ -184,15 +187,9 @@ final class HaproxyGenerator implements ConfigGenerator {
     }
 
     private ServiceSection render(ServiceView view, ServiceSettings settings, long nowSeconds) {
-        List<ServiceRenderer.Server> servers = new ArrayList<>(view.backends().size());
-        for (Backend b : view.backends()) {
-            servers.add(new ServiceRenderer.Server(b, false));
-        }
-        if (stateFile != null) {
-            for (Backend b : stateFile.update(view.name(), view.backends(), nowSeconds)) {
-                servers.add(new ServiceRenderer.Server(b, true));
-            }
-        }
+        // the state file's servers that are gone but remembered come last, disabled
+        List<Backend> remembered = stateFile == null ? List.of() : stateFile.update(view.name(), view.backends(), nowSeconds);
+        ServiceSection.Servers servers = ServiceSection.Servers.of(view.backends(), remembered);
         ServerIds serverIds = ids.computeIfAbsent(settings.backendName(), k -> {
             ServerIds fresh = new ServerIds(k, global.maxServerId());
             if (stateFile != null) {
@@ -236,7 +233,7 @@ final class HaproxyGenerator implements ConfigGenerator {
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void check(List<ByteBuffer> content) throws IOException, InterruptedException {
+    private void check(AtomicFiles.Content content) throws IOException, InterruptedException {
         Path candidate = global.candidateConfigFilePath();
         AtomicFiles.write(candidate, content);
         Commands.Result r = Commands.run(global.checkCommand(), Duration.ofSeconds(120));
@@ -246,21 +243,13 @@ final class HaproxyGenerator implements ConfigGenerator {
         }
     }
 
-    private static boolean sameAsFile(Path target, List<ByteBuffer> content, long size) throws IOException {
+    private static boolean sameAsFile(Path target, AtomicFiles.Content content, long size) throws IOException {
         if (!Files.isRegularFile(target) || Files.size(target) != size) {
             return false;
         }
-        byte[] onDisk = Files.readAllBytes(target);
-        int offset = 0;
-        for (ByteBuffer b : content) {
-            ByteBuffer d = b.duplicate();
-            int n = d.remaining();
-            if (!ByteBuffer.wrap(onDisk, offset, n).equals(d)) {
-                return false;
-            }
-            offset += n;
-        }
-        return true;
+        java.io.ByteArrayOutputStream rendered = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size));
+        content.writeTo(rendered);
+        return Arrays.equals(Files.readAllBytes(target), rendered.toByteArray());
     }
 
     long writes() {

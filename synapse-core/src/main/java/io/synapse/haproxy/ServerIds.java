@@ -32,6 +32,8 @@ final class ServerIds {
     /** The ids of the previous round, by server name. */
     private Map<String, Integer> assigned = new HashMap<>();
     private final Set<String> warned = new HashSet<>();
+    /** The ids of {@link #assigned} up to {@code max_server_id}. */
+    private final BitSet usedIds = new BitSet();
     private boolean warnedFull;
 
     ServerIds(String backend, int maxId) {
@@ -43,7 +45,22 @@ final class ServerIds {
     void remember(Map<String, Integer> ids) {
         if (assigned.isEmpty()) {
             assigned = new HashMap<>(ids);
+            indexUsed();
         }
+    }
+
+    private void indexUsed() {
+        usedIds.clear();
+        for (Integer id : assigned.values()) {
+            if (id >= 1 && id <= maxId) {
+                usedIds.set(id);
+            }
+        }
+    }
+
+    /** The id of {@code name} in the last round, or null. */
+    Integer id(String name) {
+        return assigned.get(name);
     }
 
     /** The ids of the last round, by server name. */
@@ -135,7 +152,61 @@ final class ServerIds {
             warnedFull = false;
         }
         assigned = next;
+        indexUsed();
         return next;
+    }
+
+    /**
+     * The next round as a change of the last one: {@code removed} servers left, {@code added} ones
+     * (in discovery order) came, every other server stays. The result is the one {@link #assign}
+     * gives for the whole list, provided no server of either round asks for an explicit id and
+     * every server of the last round got one; the caller checks that.
+     */
+    void assignChanges(List<String> added, List<String> removed, Set<Integer> busy) {
+        BitSet held = (BitSet) usedIds.clone();
+        for (String name : removed) {
+            Integer id = assigned.remove(name);
+            if (id != null && id >= 1 && id <= maxId) {
+                usedIds.clear(id);
+            }
+        }
+        if (added.isEmpty()) {
+            return;
+        }
+        BitSet taken = held;
+        taken.or(usedIds);
+        for (Integer id : busy) {
+            if (id > 0 && id <= maxId) {
+                taken.set(id);
+            }
+        }
+        int cursor = 1;
+        int fallback = 1;
+        boolean full = false;
+        for (String name : added) {
+            cursor = taken.nextClearBit(cursor);
+            int id = cursor;
+            if (id > maxId) {
+                fallback = usedIds.nextClearBit(fallback);
+                id = fallback;
+            }
+            if (id > maxId) {
+                full = true;
+                continue;
+            }
+            assigned.put(name, id);
+            usedIds.set(id);
+            taken.set(id);
+        }
+        if (full && !warnedFull) {
+            LOG.warn("backend {}: ran out of server ids (max_server_id {}); some servers have no id", backend, maxId);
+        }
+        warnedFull = full;
+    }
+
+    /** How many servers have an id. */
+    int size() {
+        return assigned.size();
     }
 
     /** Marks {@code id} used; false when it already was. */

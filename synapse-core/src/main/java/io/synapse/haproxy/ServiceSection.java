@@ -4,7 +4,6 @@ import io.synapse.spi.Backend;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,9 +24,6 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: the generator uses it under its lock.
  */
 final class ServiceSection {
-    /** Patch the sorted order when fewer servers than this came or went; sort everything again otherwise. */
-    private static final int PATCH_LIMIT = 256;
-
     private final ServiceRenderer renderer;
     private final String service;
     private final ServiceSettings settings;
@@ -41,15 +37,85 @@ final class ServiceSection {
     /** A rendered server line and what it was rendered from. */
     private record Line(Backend backend, int port, Integer id, boolean backup, boolean disabled, ServerSpec spec, byte[] bytes) {}
 
+    /** One primary server: what it was rendered from, and its line. */
+    private static final class Entry {
+        final String name;
+        Backend backend;
+        boolean disabled;
+        Line line;
+
+        Entry(String name, Backend backend, boolean disabled) {
+            this.name = name;
+            this.backend = backend;
+            this.disabled = disabled;
+        }
+    }
+
+    /** The servers to render, in discovery order, read without copying them. */
+    interface Servers {
+        int size();
+
+        Backend backend(int i);
+
+        /** Whether server {@code i} is only known from the state file (a {@code disabled} line). */
+        boolean disabled(int i);
+
+        static Servers of(List<ServiceRenderer.Server> list) {
+            return new Servers() {
+                public int size() {
+                    return list.size();
+                }
+
+                public Backend backend(int i) {
+                    return list.get(i).backend();
+                }
+
+                public boolean disabled(int i) {
+                    return list.get(i).disabled();
+                }
+            };
+        }
+
+        /** {@code current} servers, then the {@code remembered} ones (disabled). */
+        static Servers of(List<Backend> current, List<Backend> remembered) {
+            int n = current.size();
+            return new Servers() {
+                public int size() {
+                    return n + remembered.size();
+                }
+
+                public Backend backend(int i) {
+                    return i < n ? current.get(i) : remembered.get(i - n);
+                }
+
+                public boolean disabled(int i) {
+                    return i >= n;
+                }
+            };
+        }
+    }
+
     /** Every server (primaries and backup twins), by name. */
     private Map<String, Line> lines = new HashMap<>();
-    /** The primary servers of the last render, by name. */
-    private Map<String, ServiceRenderer.Server> primaries = new HashMap<>();
-    /** The primary names in ascending order (kept for asc, desc and the shuffle). */
-    private final ArrayList<String> sorted = new ArrayList<>();
+    /** The primary servers of the last render in discovery order, and by name. */
+    private List<Entry> discovery = List.of();
+    private Map<String, Entry> primaries = new HashMap<>();
+    /** The primary servers in ascending name order (kept for asc, desc and the shuffle). */
+    private final ArrayList<Entry> sorted = new ArrayList<>();
+    /** Whether a server of the last render asks for an explicit id (then ids are always given for the whole list). */
+    private boolean explicitIds;
     private List<Line> printed = List.of();
-    private byte[] bytes;
+    /** The printed lines' bytes, in order (an array: writing 100,000 lines touches nothing else). */
+    private byte[][] printedBytes = new byte[0][];
+    private long byteSize;
+    private boolean outputChanged = true;
     private Set<String> touched = Set.of();
+    /** The shuffle of {@code backend_order} for the current count: printed position -> sorted position. */
+    private int[] shuffle;
+    /** False in tests only: every render renders the whole list. */
+    boolean incremental = true;
+    /** Renders that looked at the changes only (tests). */
+    int incrementalRenders;
 
     ServiceSection(ServiceRenderer renderer, String service, ServiceSettings settings, BackendTraits traits, ServerIds ids) {
         this.renderer = renderer;
@@ -63,7 +129,7 @@ final class ServiceSection {
         this.weights = renderer.useNerveWeights(settings);
         this.head = renderer.head(service, settings);
         this.headBytes = head.getBytes(StandardCharsets.UTF_8);
-        this.bytes = headBytes;
+        this.byteSize = headBytes.length;
     }
 
     String service() {
@@ -87,9 +153,33 @@ final class ServiceSection {
         return head;
     }
 
-    /** The section as it goes into the file. */
+    /** Writes the section as it goes into the file. */
+    void writeTo(java.io.OutputStream out) throws java.io.IOException {
+        out.write(headBytes);
+        for (byte[] line : printedBytes) {
+            out.write(line);
+        }
+    }
+
+    /** The section as it goes into the file, as one array (tests). */
     byte[] bytes() {
-        return bytes;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) byteSize);
+        try {
+            writeTo(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The size of the section in the file. */
+    long byteSize() {
+        return byteSize;
+    }
+
+    /** Whether the last {@link #render} changed the section's text. */
+    boolean outputChanged() {
+        return outputChanged;
     }
 
     /** The servers that came, went or changed in the last {@link #render}. */
@@ -117,16 +207,145 @@ final class ServiceSection {
      * {@code busyIds}.
      */
     void render(List<ServiceRenderer.Server> servers, Set<Integer> busyIds) {
+        render(Servers.of(servers), busyIds);
+    }
+
+    /**
+     * Renders the section for {@code servers} (in discovery order); a new server takes no id in
+     * {@code busyIds}.
+     */
+    void render(Servers servers, Set<Integer> busyIds) {
+        if (incremental && settings.serverBackupPort() == null && !explicitIds && ids.size() == primaries.size() && !primaries.isEmpty()
+                && renderChanges(servers, busyIds)) {
+            incrementalRenders++;
+            return;
+        }
+        renderAll(servers, busyIds);
+    }
+
+    /**
+     * A render that costs what changed: the snapshot is compared with the last one in order (the
+     * same backends, mostly the same objects), and only the window between the common head and
+     * tail is looked at by name. Returns false when the whole list must be rendered instead
+     * (a server asks for an explicit id).
+     */
+    private boolean renderChanges(Servers servers, Set<Integer> busyIds) {
+        int n = servers.size();
+        int m = discovery.size();
+        int head = 0;
+        while (head < n && head < m && same(servers, head, discovery.get(head))) {
+            head++;
+        }
+        int tail = 0;
+        while (tail < n - head && tail < m - head && same(servers, n - 1 - tail, discovery.get(m - 1 - tail))) {
+            tail++;
+        }
+        if (head == n && head == m) {
+            touched = Set.of();
+            outputChanged = false;
+            return true; // nothing changed
+        }
+        List<Entry> oldWindow = discovery.subList(head, m - tail);
+        Map<String, Entry> window = new HashMap<>();
+        for (int j = head; j < m - tail; j++) {
+            window.put(discovery.get(j).name, discovery.get(j));
+        }
+        List<Entry> middle = new ArrayList<>(n - head - tail);
+        List<Entry> added = new ArrayList<>();
+        List<Entry> changedInPlace = new ArrayList<>();
+        for (int i = head; i < n - tail; i++) {
+            Backend b = servers.backend(i);
+            if (b.haproxyServerId() != null || (b.haproxyServerOptions() != null && ServiceRenderer.explicitId(b) != null)) {
+                return false;
+            }
+            String name = ServiceRenderer.serverName(b, b.port());
+            Entry e = window.remove(name);
+            if (e == null) {
+                e = new Entry(name, b, servers.disabled(i));
+                added.add(e);
+            } else if (!same(servers, i, e)) {
+                e.backend = b;
+                e.disabled = servers.disabled(i);
+                changedInPlace.add(e);
+            }
+            middle.add(e);
+        }
+        List<Entry> removed = new ArrayList<>(window.values());
+
+        List<String> addedNames = new ArrayList<>(added.size());
+        added.forEach(e -> addedNames.add(e.name));
+        List<String> removedNames = new ArrayList<>(removed.size());
+        removed.forEach(e -> removedNames.add(e.name));
+        ids.assignChanges(addedNames, removedNames, busyIds);
+
+        Set<String> changed = new HashSet<>();
+        for (Entry e : removed) {
+            primaries.remove(e.name);
+            lines.remove(e.name);
+            changed.add(e.name);
+            if (!"no_shuffle".equals(settings.backendOrder())) {
+                int i = Collections.binarySearch(sorted, e, BY_NAME);
+                if (i >= 0) {
+                    sorted.remove(i);
+                }
+            }
+        }
+        for (Entry e : added) {
+            primaries.put(e.name, e);
+            if (!"no_shuffle".equals(settings.backendOrder())) {
+                int i = Collections.binarySearch(sorted, e, BY_NAME);
+                sorted.add(i < 0 ? -i - 1 : i, e);
+            }
+        }
+        for (Entry e : added) {
+            e.line = line(e.name, e.backend, e.backend.port(), ids.id(e.name), false, e.disabled, lines, changed);
+        }
+        for (Entry e : changedInPlace) {
+            e.line = line(e.name, e.backend, e.backend.port(), ids.id(e.name), false, e.disabled, lines, changed);
+        }
+        // only the order of the same servers changed: the text too when they are printed in discovery order
+        outputChanged = !changed.isEmpty() || "no_shuffle".equals(settings.backendOrder()) && !middle.equals(oldWindow);
+        List<Entry> next = new ArrayList<>(n);
+        next.addAll(discovery.subList(0, head));
+        next.addAll(middle);
+        next.addAll(discovery.subList(m - tail, m));
+        discovery = next;
+        touched = changed;
+        if (outputChanged) {
+            print(printOrder());
+        }
+        return true;
+    }
+
+    private static final java.util.Comparator<Entry> BY_NAME = (a, b) -> a.name.compareTo(b.name);
+
+    private static boolean same(Servers servers, int i, Entry e) {
+        Backend b = servers.backend(i);
+        return servers.disabled(i) == e.disabled && (b == e.backend || b.equals(e.backend));
+    }
+
+    /** Renders every server again (each line still comes from the cache when what it depends on is unchanged). */
+    private void renderAll(Servers servers, Set<Integer> busyIds) {
+        List<Line> before = printed;
+        boolean first = discovery.isEmpty() && primaries.isEmpty() && printed.isEmpty();
+        renderEverything(servers, busyIds);
+        outputChanged = first || !sameText(before, printed);
+    }
+
+    private void renderEverything(Servers servers, Set<Integer> busyIds) {
         int n = servers.size();
         Integer backupPort = settings.serverBackupPort();
-        String[] primary = new String[n];
-        Map<String, ServiceRenderer.Server> byName = new HashMap<>(n * 4 / 3 + 1);
+        List<Entry> entries = new ArrayList<>(n);
+        Map<String, Entry> byName = new HashMap<>(n * 4 / 3 + 1);
+        List<String> primaryNames = new ArrayList<>(n);
         Map<String, Integer> explicit = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            Backend b = servers.get(i).backend();
+            Backend b = servers.backend(i);
             String name = ServiceRenderer.serverName(b, b.port());
-            primary[i] = name;
-            byName.put(name, servers.get(i));
+            Entry e = new Entry(name, b, servers.disabled(i));
+            entries.add(e);
+            byName.put(name, e);
+            primaryNames.add(name);
             if (b.haproxyServerOptions() != null || b.haproxyServerId() != null) {
                 Integer id = ServiceRenderer.explicitId(b);
                 if (id != null) {
@@ -137,130 +356,150 @@ final class ServiceSection {
         // ids are given in discovery order, before backend_order sorts or shuffles the servers for
         // printing; each server's backup twin follows it, once per host (and name): two ports of one
         // host, or a server already on the backup port, would otherwise give two servers of the same name
-        List<String> names = Arrays.asList(primary);
+        List<String> names = primaryNames;
         Set<String> twins = new HashSet<>();
         if (backupPort != null) {
             names = new ArrayList<>(n * 2);
-            for (int i = 0; i < n; i++) {
-                names.add(primary[i]);
-                String twin = ServiceRenderer.serverName(servers.get(i).backend(), backupPort);
+            for (Entry e : entries) {
+                names.add(e.name);
+                String twin = ServiceRenderer.serverName(e.backend, backupPort);
                 if (!byName.containsKey(twin) && twins.add(twin)) {
                     names.add(twin);
                 }
             }
         }
         Map<String, Integer> assigned = ids.assign(names, explicit, busyIds);
+        explicitIds = !explicit.isEmpty();
 
-        List<String> added = new ArrayList<>();
-        List<String> removed = new ArrayList<>();
-        for (String name : byName.keySet()) {
-            if (!primaries.containsKey(name)) {
-                added.add(name);
-            }
-        }
+        Set<String> changed = new HashSet<>();
         for (String name : primaries.keySet()) {
             if (!byName.containsKey(name)) {
-                removed.add(name);
+                changed.add(name);
             }
         }
+        Map<String, Line> next = new HashMap<>(names.size() * 4 / 3 + 1);
+        for (Entry e : entries) {
+            e.line = line(e.name, e.backend, e.backend.port(), assigned.get(e.name), false, e.disabled, next, changed);
+        }
+        discovery = entries;
         primaries = byName;
-
-        Set<String> changed = new HashSet<>(added);
-        changed.addAll(removed);
-        Map<String, Line> next = backupPort == null ? lines : new HashMap<>(lines.size() * 4 / 3 + 1);
-        List<Line> out = new ArrayList<>(names.size());
-        Set<String> twinsLeft = backupPort == null ? Set.of() : new HashSet<>(twins);
-        for (String name : printOrder(primary, byName, added, removed)) {
-            ServiceRenderer.Server server = byName.get(name);
-            Backend b = server.backend();
-            out.add(line(name, b, b.port(), assigned.get(name), false, server.disabled(), next, changed));
-            if (backupPort != null) {
-                String twin = ServiceRenderer.serverName(b, backupPort);
-                if (twinsLeft.remove(twin)) {
-                    out.add(line(twin, b, backupPort, assigned.get(twin), true, server.disabled(), next, changed));
-                }
-            }
+        sorted.clear();
+        if (!"no_shuffle".equals(settings.backendOrder())) {
+            sorted.addAll(entries);
+            sorted.sort(BY_NAME);
         }
         if (backupPort == null) {
-            removed.forEach(lines::remove);
-        } else {
-            for (String name : lines.keySet()) {
-                if (!next.containsKey(name)) {
-                    changed.add(name);
-                }
-            }
             lines = next;
+            touched = changed;
+            print(printOrder());
+            return;
         }
-        printed = out;
+        // each backup twin is printed after the first server (in print order) that has it
+        List<Line> out = new ArrayList<>(names.size());
+        Set<String> twinsLeft = new HashSet<>(twins);
+        for (Entry e : printOrder()) {
+            out.add(e.line);
+            Backend b = e.backend;
+            String twin = ServiceRenderer.serverName(b, backupPort);
+            if (twinsLeft.remove(twin)) {
+                out.add(line(twin, b, backupPort, assigned.get(twin), true, e.disabled, next, changed));
+            }
+        }
+        for (String name : lines.keySet()) {
+            if (!next.containsKey(name)) {
+                changed.add(name);
+            }
+        }
+        lines = next;
         touched = changed;
-
-        int size = headBytes.length;
-        for (Line l : out) {
-            size += l.bytes().length;
-        }
-        byte[] joined = new byte[size];
-        System.arraycopy(headBytes, 0, joined, 0, headBytes.length);
-        int at = headBytes.length;
-        for (Line l : out) {
-            System.arraycopy(l.bytes(), 0, joined, at, l.bytes().length);
-            at += l.bytes().length;
-        }
-        bytes = joined;
+        join(out);
     }
 
-    /** The cached line of {@code name} if what it depends on is unchanged, else a new one. */
+    private void print(List<Entry> order) {
+        List<Line> out = new ArrayList<>(order.size());
+        for (Entry e : order) {
+            out.add(e.line);
+        }
+        join(out);
+    }
+
+    private void join(List<Line> out) {
+        long size = headBytes.length;
+        byte[][] text = new byte[out.size()][];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = out.get(i).bytes();
+            size += text[i].length;
+        }
+        printed = out;
+        printedBytes = text;
+        byteSize = size;
+    }
+
+    /** Whether two printings give the same text. */
+    private static boolean sameText(List<Line> a, List<Line> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i) && !java.util.Arrays.equals(a.get(i).bytes(), b.get(i).bytes())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The cached line of {@code name} if what it depends on is unchanged, else a new one; put into {@code next}. */
     private Line line(String name, Backend b, int port, Integer id, boolean backup, boolean disabled, Map<String, Line> next,
             Set<String> changed) {
         Line old = lines.get(name);
-        if (old != null && old.port() == port && old.backup() == backup && old.disabled() == disabled
-                && Objects.equals(old.id(), id) && (old.backend() == b || old.backend().equals(b))) {
-            if (next != lines) {
-                next.put(name, old);
+        Line l = old;
+        if (old == null || old.port() != port || old.backup() != backup || old.disabled() != disabled
+                || !Objects.equals(old.id(), id) || old.backend() != b && !old.backend().equals(b)) {
+            ServerSpec spec = renderer.spec(settings, cookies, b, port, id, weights, backup, disabled);
+            l = new Line(b, port, id, backup, disabled, spec, ("\t" + spec.line() + "\n").getBytes(StandardCharsets.UTF_8));
+            if (old == null || !old.spec().equals(spec)) {
+                changed.add(name);
             }
-            return old;
         }
-        ServerSpec spec = renderer.spec(settings, cookies, b, port, id, weights, backup, disabled);
-        Line l = new Line(b, port, id, backup, disabled, spec, ("\t" + spec.line() + "\n").getBytes(StandardCharsets.UTF_8));
         next.put(name, l);
-        if (old == null || !old.spec().equals(spec)) {
-            changed.add(name);
-        }
         return l;
     }
 
-    /** The primary names in the order they are printed ({@code backend_order}). */
-    private List<String> printOrder(String[] discovery, Map<String, ServiceRenderer.Server> byName, List<String> added,
-            List<String> removed) {
+    /** The primary servers in the order they are printed ({@code backend_order}). */
+    private List<Entry> printOrder() {
         String order = settings.backendOrder();
         if ("no_shuffle".equals(order)) {
-            return Arrays.asList(discovery);
-        }
-        if (added.size() + removed.size() > PATCH_LIMIT || sorted.size() + added.size() - removed.size() != byName.size()) {
-            sorted.clear();
-            sorted.addAll(byName.keySet());
-            Collections.sort(sorted);
-        } else {
-            for (String name : removed) {
-                int i = Collections.binarySearch(sorted, name);
-                if (i >= 0) {
-                    sorted.remove(i);
-                }
-            }
-            for (String name : added) {
-                int i = Collections.binarySearch(sorted, name);
-                sorted.add(i < 0 ? -i - 1 : i, name);
-            }
+            return discovery;
         }
         if ("asc".equals(order)) {
             return sorted;
         }
-        List<String> copy = new ArrayList<>(sorted);
         if ("desc".equals(order)) {
+            List<Entry> copy = new ArrayList<>(sorted);
             Collections.reverse(copy);
-        } else {
-            // a stable shuffle: the same servers give the same order on every host start
-            Collections.shuffle(copy, new Random(renderer.shuffleSeed(service)));
+            return copy;
         }
-        return copy;
+        // a stable shuffle of the sorted servers: the same servers give the same order on every
+        // host start. The permutation depends on the count only (Collections.shuffle's algorithm,
+        // kept for the count), so a server replaced by another costs no new one
+        int n = sorted.size();
+        if (shuffle == null || shuffle.length != n) {
+            Random random = new Random(renderer.shuffleSeed(service));
+            shuffle = new int[n];
+            for (int i = 0; i < n; i++) {
+                shuffle[i] = i;
+            }
+            for (int i = n; i > 1; i--) {
+                int j = random.nextInt(i);
+                int t = shuffle[i - 1];
+                shuffle[i - 1] = shuffle[j];
+                shuffle[j] = t;
+            }
+        }
+        Entry[] out = new Entry[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = sorted.get(shuffle[i]);
+        }
+        return java.util.Arrays.asList(out);
     }
 }

@@ -120,6 +120,16 @@ public final class HttpLoad implements AutoCloseable {
 
     private record Response(int status, String body, boolean close) {}
 
+    /** One GET on a new connection: {@code "200 <body>"}. */
+    public static String get(int port) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            socket.setTcpNoDelay(true);
+            Response r = new HttpLoad(port).request(socket, new BufferedInputStream(socket.getInputStream()), false);
+            return r.status + " " + r.body;
+        }
+    }
+
     private Response request(Socket socket, InputStream in, boolean keepAlive) throws IOException {
         OutputStream out = socket.getOutputStream();
         out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n")
