@@ -405,6 +405,7 @@ final class HaproxyControl implements AutoCloseable {
             scheduleRetryIfWaiting();
             return;
         }
+        long t0 = System.nanoTime();
         Set<Cmd> ok = new HashSet<>();
         boolean worked = send(batch, ok);
         List<Cmd> second = new ArrayList<>();
@@ -426,7 +427,8 @@ final class HaproxyControl implements AutoCloseable {
         long sent = batch.size() + second.size();
         liveCommands += sent;
         if (worked && touched >= 0) {
-            LOG.info("haproxy: {} server change(s) applied through the runtime API ({} command(s)), no reload", touched, sent);
+            LOG.info("haproxy: {} server change(s) applied through the runtime API in {} ms ({} command(s)), no reload", touched,
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e6), sent);
         } else if (worked) {
             LOG.debug("haproxy: retried {} command(s) for servers that were waiting", sent);
         }

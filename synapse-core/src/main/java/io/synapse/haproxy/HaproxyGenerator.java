@@ -172,12 +172,14 @@ final class HaproxyGenerator implements ConfigGenerator {
         // the runtime API first (a change reaches HAProxy in a millisecond), then the file
         control.apply(changedSections, shared);
         if (global.doWrites()) {
+            long t0 = System.nanoTime();
             if (global.doChecks()) {
                 check(content);
             }
             AtomicFiles.write(target, content);
             writes++;
-            LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
+            LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered) in {} ms", target, size, rendered,
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e6));
         }
         written = true;
         control.installed();
