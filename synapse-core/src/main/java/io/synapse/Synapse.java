@@ -1,11 +1,16 @@
 package io.synapse;
 
 import io.synapse.common.config.ConfigException;
+import io.synapse.common.status.StatusServer;
+import io.synapse.common.status.StatusSettings;
+import io.synapse.common.status.StatusSource;
 import io.synapse.config.ConfigLoader;
 import io.synapse.config.Plugins;
 import io.synapse.config.SynapseConfig;
 import io.synapse.engine.Engine;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,10 +21,13 @@ import static java.util.Objects.requireNonNull;
 public final class Synapse implements AutoCloseable {
     private final SynapseConfig config;
     private final Engine engine;
+    private final SynapseStatus status;
+    private StatusServer statusServer;
 
     private Synapse(SynapseConfig config) {
         this.config = config;
         this.engine = new Engine(config);
+        this.status = new SynapseStatus(engine);
     }
 
     /**
@@ -53,6 +61,28 @@ public final class Synapse implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Serves the status page, {@code /status}, {@code /healthz} and {@code /metrics} on the
+     * config's {@code status} address, when it has one; call it before {@link #start()} so that the
+     * metrics count from the start. Returns the bound address, or null when none is configured.
+     * Throws, naming the address, when it cannot be bound. {@link #close()} stops it.
+     */
+    public synchronized InetSocketAddress startStatusEndpoint() throws IOException {
+        StatusSettings settings = config.status();
+        if (settings == null) {
+            return null;
+        }
+        if (statusServer == null) {
+            statusServer = StatusServer.start(settings, status, "synapse");
+        }
+        return statusServer.address();
+    }
+
+    /** What the status endpoint serves (for embedding it elsewhere). */
+    public StatusSource statusSource() {
+        return status;
+    }
+
     /** Starts every watcher; outputs are written as snapshots arrive. */
     public void start() {
         engine.start();
@@ -80,5 +110,13 @@ public final class Synapse implements AutoCloseable {
     @Override
     public void close() {
         engine.close();
+        StatusServer s;
+        synchronized (this) {
+            s = statusServer;
+            statusServer = null;
+        }
+        if (s != null) {
+            s.close();
+        }
     }
 }

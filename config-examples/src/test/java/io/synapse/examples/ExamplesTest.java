@@ -34,8 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every example synapse config renders, against real registries, a haproxy.cfg that the real haproxy accepts. */
 class ExamplesTest {
     static final Path EXAMPLES = Path.of("src/main/resources/examples");
-    /** Examples tested elsewhere: nerve.conf.json by NerveToSynapseTest, clayio-ec2tag.json by watcher-ec2tag's ClayIoExampleTest. */
-    static final Set<String> TESTED_ELSEWHERE = Set.of("nerve.conf.json", "clayio-ec2tag.json");
+    /**
+     * Examples tested elsewhere: nerve.conf.json by NerveToSynapseTest, clayio-ec2tag.json by watcher-ec2tag's
+     * ClayIoExampleTest, the nginx and Prometheus ones (with templates/ and nginx/) by NginxTemplatesTest.
+     */
+    static final Set<String> TESTED_ELSEWHERE = Set.of("nerve.conf.json", "clayio-ec2tag.json",
+            "nginx-etcd-ttl-keys.json", "nginx-servers.json", "templates", "nginx");
     static final Set<String> TESTED_HERE = Set.of("base.json", "zookeeper-nerve.json", "etcd-ttl-keys.json",
             "etcd-announce-host-routing.json", "etcd-nerve.json", "skydns-srv.json", "marathon-lb.json",
             "zookeeper-to-etcd-migration.json", "sequential-dns-fallback.json");

@@ -10,6 +10,7 @@ import io.synapse.common.config.JsonFields;
 import io.synapse.common.etcd.EtcdConnection;
 import io.synapse.common.etcd.EtcdConnections;
 import io.synapse.common.registry.RegistryValues;
+import io.synapse.common.status.StatusSettings;
 import io.synapse.common.tls.TlsFiles;
 import io.synapse.common.zookeeper.ZooKeeperAuth;
 import io.synapse.common.zookeeper.ZooKeeperEnsemble;
@@ -45,7 +46,7 @@ import static java.util.Objects.requireNonNull;
 final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of(
             "instance_id", "services", "service_conf_dir", "heartbeat_path", "max_repeated_report_failures",
-            "statsd", "maintenance_file", "verify_interval");
+            "statsd", "maintenance_file", "verify_interval", "status");
     static final List<String> SERVICE_KEYS = List.of(
             "host", "port", "reporter_type", "check_interval", "checks", "weight", "haproxy_server_options", "labels",
             "zk_hosts", "zk_path", "zk_auth", "node_type", "use_path_encoding",
@@ -152,6 +153,7 @@ final class ConfigLoader {
             statsd = new NerveConfig.StatsdConfig(s.host("host", "localhost"),
                     s.integer("port", 1, 65535, (long) DEFAULT_STATSD_PORT).intValue());
         }
+        StatusSettings status = f.hasValue("status") ? StatusSettings.parse(f.object("status")) : null;
         boolean hasServices = servicesNode != null && !servicesNode.isNull();
         if (!hasServices && !f.hasValue("service_conf_dir")) {
             problems.add("services", "is required (or service_conf_dir)");
@@ -207,7 +209,7 @@ final class ConfigLoader {
         if (fatal) {
             return new Result(null, problems.messages(), bad);
         }
-        return new Result(new NerveConfig(instanceId, services, heartbeat, maintenance, verify, statsd),
+        return new Result(new NerveConfig(instanceId, services, heartbeat, maintenance, verify, statsd, status),
                 problems.messages(), bad);
     }
 

@@ -53,9 +53,12 @@ final class Nerve implements AutoCloseable {
         case RECONNECTED -> "verifying the registrations";
         case LOST -> "registrations will be re-created on reconnect";
         default -> null;
-    });
-    private final EtcdClients etcd = new EtcdClients(ETCD);
+    }, "nerve");
+    private final EtcdClients etcd = new EtcdClients(ETCD, "nerve");
     private final Map<String, ServiceRunner> running = new LinkedHashMap<>();
+    /** Services that could not start, with why (for /healthz). */
+    private final Map<String, String> startFailures = new LinkedHashMap<>();
+    private volatile java.time.Instant startedAt;
     private volatile NerveConfig config;
     private volatile StatsdSink statsd;
     private ScheduledFuture<?> heartbeat;
@@ -85,6 +88,7 @@ final class Nerve implements AutoCloseable {
             return;
         }
         started = true;
+        startedAt = java.time.Instant.now();
         statsd = openStatsd(config);
         for (ServiceConfig service : config.services().values()) {
             startService(service);
@@ -113,8 +117,10 @@ final class Nerve implements AutoCloseable {
                     () -> config.maintenanceFile(), config.verifyInterval(), () -> statsd);
         } catch (RuntimeException e) {
             log.error("service {}: cannot start: {}", service.name(), e.getMessage());
+            startFailures.put(service.name(), e.getMessage());
             return;
         }
+        startFailures.remove(service.name());
         running.put(service.name(), runner);
         log.info("service {}: watching {}:{} with {} checks every {} ms, reporting to {}", service.name(), service.host(),
                 service.port(), service.checks().size(), service.checkInterval().toMillis(), service.reporter().describe());
@@ -155,6 +161,7 @@ final class Nerve implements AutoCloseable {
         }
         stopAll(toStop, Duration.ofSeconds(10));
         toStop.forEach(r -> running.remove(r.name()));
+        startFailures.keySet().retainAll(next.services().keySet());
         config = next;
         StatsdSink old = statsd;
         statsd = openStatsd(next);
@@ -176,6 +183,37 @@ final class Nerve implements AutoCloseable {
 
     synchronized Map<String, ServiceRunner> services() {
         return Map.copyOf(running);
+    }
+
+    /** The running services in config order. */
+    synchronized List<ServiceRunner> runners() {
+        return List.copyOf(running.values());
+    }
+
+    /** When {@link #start()} ran, or null. */
+    java.time.Instant startedAt() {
+        return startedAt;
+    }
+
+    /**
+     * Why nerve is not doing its job, one line each: a service that could not start, reports that
+     * keep failing, a check loop that stopped finishing rounds. Empty when every loop runs.
+     */
+    List<String> problems() {
+        List<String> out = new ArrayList<>();
+        java.time.Instant now = java.time.Instant.now();
+        List<ServiceRunner> runners;
+        synchronized (this) {
+            startFailures.forEach((name, why) -> out.add("service " + name + ": cannot start: " + why));
+            runners = List.copyOf(running.values());
+        }
+        for (ServiceRunner r : runners) {
+            String problem = r.problem(now);
+            if (problem != null) {
+                out.add(problem);
+            }
+        }
+        return out;
     }
 
     NerveConfig config() {

@@ -1,5 +1,7 @@
 package io.synapse.nerve;
 
+import io.synapse.common.status.StatusSettings;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -17,6 +19,7 @@ import static java.util.Objects.requireNonNull;
  * @param maintenanceFile a global maintenance file: while it exists every service is reported down, or {@code null}
  * @param verifyInterval how often each service re-reads its registration and repairs drift
  * @param statsd where to send status counters, or {@code null}
+ * @param status where to serve the status page, {@code /status}, {@code /healthz} and {@code /metrics}, or {@code null}
  */
 record NerveConfig(
         String instanceId,
@@ -24,9 +27,21 @@ record NerveConfig(
         Path heartbeatPath,
         Path maintenanceFile,
         Duration verifyInterval,
-        StatsdConfig statsd) {
+        StatsdConfig statsd,
+        StatusSettings status) {
 
     static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofSeconds(10);
+
+    /** A config without a status endpoint. */
+    NerveConfig(String instanceId, Map<String, ServiceConfig> services, Path heartbeatPath, Path maintenanceFile,
+            Duration verifyInterval, StatsdConfig statsd) {
+        this(instanceId, services, heartbeatPath, maintenanceFile, verifyInterval, statsd, null);
+    }
+
+    /** The same config served on {@code status} (the command line's {@code --status-address}). */
+    NerveConfig withStatus(StatusSettings status) {
+        return new NerveConfig(instanceId, services, heartbeatPath, maintenanceFile, verifyInterval, statsd, status);
+    }
 
     NerveConfig {
         requireNonNull(instanceId, "instanceId is null");

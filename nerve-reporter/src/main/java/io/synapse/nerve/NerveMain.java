@@ -1,5 +1,9 @@
 package io.synapse.nerve;
 
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.log.LogFormat;
+import io.synapse.common.status.StatusServer;
+import io.synapse.common.status.StatusSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -24,7 +28,8 @@ import java.util.concurrent.CountDownLatch;
  * every registration (within about a second) and exits 0. The deregistration runs in a shutdown
  * hook, so SIGINT and a normal exit deregister too.
  *
- * <p>Exit codes: 0 ok, 1 invalid config (all problems printed, each with its JSON path), 2 usage error.
+ * <p>Exit codes: 0 ok, 1 invalid config (all problems printed, each with its JSON path) or a status
+ * address that cannot be bound, 2 usage error.
  */
 @Command(name = "nerve", mixinStandardHelpOptions = true, version = "nerve 0.1.0",
         description = "Health-checks local services and registers the healthy ones in ZooKeeper or etcd.")
@@ -42,6 +47,11 @@ public final class NerveMain implements Callable<Integer> {
             description = "this host's id, overriding instance_id (default: $NERVE_INSTANCE_ID)")
     String instanceId;
 
+    @Option(names = "--status-address", paramLabel = "ADDRESS:PORT",
+            description = "serve the status page, /status, /healthz and /metrics here (e.g. 127.0.0.1:9091);"
+                    + " overrides the config's status section")
+    String statusAddress;
+
     private final Map<String, String> env;
     private final PrintStream out;
     private final PrintStream err;
@@ -56,6 +66,7 @@ public final class NerveMain implements Callable<Integer> {
         if (System.getProperty("sun.net.http.allowRestrictedHeaders") == null) {
             System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
         }
+        LogFormat.apply("NERVE_LOG_FORMAT");
         quietRegistryClientLogs();
         int code = new CommandLine(new NerveMain(System.getenv(), System.out, System.err)).execute(args);
         if (code != 0 || !DAEMON_STARTED) {
@@ -90,6 +101,15 @@ public final class NerveMain implements Callable<Integer> {
         if (id == null && env.get("NERVE_INSTANCE_ID") != null && !env.get("NERVE_INSTANCE_ID").isEmpty()) {
             id = env.get("NERVE_INSTANCE_ID");
         }
+        StatusSettings statusOverride = null;
+        if (statusAddress != null) {
+            ConfigProblems problems = new ConfigProblems();
+            statusOverride = StatusSettings.parseAddress(statusAddress, "--status-address", problems);
+            if (statusOverride == null) {
+                err.println("nerve: " + String.join("; ", problems.messages()));
+                return 2;
+            }
+        }
         ConfigLoader loader = new ConfigLoader(env);
         ConfigLoader.Result result = loader.load(file, id);
         if (checkConfig) {
@@ -117,14 +137,29 @@ public final class NerveMain implements Callable<Integer> {
             log.error("config: skipping {} invalid services {}; the others run", result.badServices().size(),
                     result.badServices());
         }
-        Nerve nerve = new Nerve(result.config());
+        NerveConfig config = statusOverride == null ? result.config() : result.config().withStatus(statusOverride);
+        Nerve nerve = new Nerve(config);
+        StatusServer status = null;
+        if (config.status() != null) {
+            try {
+                status = StatusServer.start(config.status(), new NerveStatus(nerve), "nerve");
+            } catch (java.io.IOException e) {
+                err.println("nerve: " + e.getMessage());
+                nerve.close();
+                return 1;
+            }
+        }
+        StatusServer statusServer = status;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down: removing registrations");
             nerve.close();
+            if (statusServer != null) {
+                statusServer.close();
+            }
             stopped.countDown();
         }, "nerve-shutdown"));
-        installSignals(nerve, loader, file, id);
+        installSignals(nerve, loader, file, id, statusOverride != null);
         nerve.start();
         DAEMON_STARTED = true;
         stopped.await();
@@ -138,17 +173,17 @@ public final class NerveMain implements Callable<Integer> {
         }
     }
 
-    private static void installSignals(Nerve nerve, ConfigLoader loader, Path file, String id) {
+    private static void installSignals(Nerve nerve, ConfigLoader loader, Path file, String id, boolean statusFromCommandLine) {
         // SIGTERM: the shutdown hook deregisters; exit 0 (the JVM's default would be 143)
         Signal.handle(new Signal("TERM"), signal -> System.exit(0));
         Signal.handle(new Signal("HUP"), signal -> {
-            Thread t = new Thread(() -> reload(nerve, loader, file, id), "nerve-reload");
+            Thread t = new Thread(() -> reload(nerve, loader, file, id, statusFromCommandLine), "nerve-reload");
             t.setDaemon(true);
             t.start();
         });
     }
 
-    private static synchronized void reload(Nerve nerve, ConfigLoader loader, Path file, String id) {
+    private static synchronized void reload(Nerve nerve, ConfigLoader loader, Path file, String id, boolean statusFromCommandLine) {
         log.info("SIGHUP: reloading {}", file);
         ConfigLoader.Result result = loader.load(file, id);
         for (String problem : result.problems()) {
@@ -161,6 +196,12 @@ public final class NerveMain implements Callable<Integer> {
         if (!result.badServices().isEmpty()) {
             log.error("reload: skipping {} invalid services {}", result.badServices().size(), result.badServices());
         }
-        nerve.reload(result.config());
+        // the status endpoint keeps its address until a restart
+        StatusSettings serving = nerve.config().status();
+        if (!statusFromCommandLine && !java.util.Objects.equals(serving, result.config().status())) {
+            log.warn("reload: the status section changed; it takes effect when nerve restarts (serving on {})",
+                    serving == null ? "nothing" : serving.describe());
+        }
+        nerve.reload(result.config().withStatus(serving));
     }
 }

@@ -1,5 +1,9 @@
 package io.synapse.nerve;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.common.concurrent.Backoff;
 import io.synapse.common.metrics.StatsdSink;
 import org.slf4j.Logger;
@@ -8,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -50,6 +55,18 @@ final class ServiceRunner {
     private final Supplier<StatsdSink> statsd;
     private final List<Check> checks = new ArrayList<>();
     private final List<RiseFall> states = new ArrayList<>();
+    /** The last result of each check, for the status page and metrics; replaced, never mutated. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<CheckStatus> results;
+    /** Each check's name in metric labels: its name, with #2, #3... when a name repeats. */
+    private final List<String> checkLabels = new ArrayList<>();
+    private final List<Meter> meters = new ArrayList<>();
+    private final Counter reportsOk;
+    private final Counter reportsFailed;
+    private final Instant createdAt = Instant.now();
+    private volatile Instant lastRoundAt;
+    private volatile String lastReportError;
+    private volatile Instant lastReportErrorAt;
+    private volatile int reportFailuresInARow;
     private final RateLimiter rateLimiter;
 
     private final AtomicBoolean roundRunning = new AtomicBoolean();
@@ -62,7 +79,7 @@ final class ServiceRunner {
     private volatile boolean verifyRequested;
     private volatile long rounds;
     private volatile long skippedRounds;
-    private boolean maintenance;
+    private volatile boolean maintenance;
 
     // written under reportLock
     private Reporter reporter;
@@ -81,10 +98,23 @@ final class ServiceRunner {
         this.globalMaintenance = requireNonNull(globalMaintenance, "globalMaintenance is null");
         this.verifyInterval = requireNonNull(verifyInterval, "verifyInterval is null");
         this.statsd = requireNonNull(statsd, "statsd is null");
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
         for (CheckConfig c : config.checks()) {
             checks.add(Check.of(c));
             states.add(new RiseFall(c.rise(), c.fall()));
+            int n = seen.merge(c.name(), 1, Integer::sum);
+            checkLabels.add(n == 1 ? c.name() : c.name() + "#" + n);
         }
+        results = new java.util.concurrent.atomic.AtomicReferenceArray<>(checks.size());
+        for (int i = 0; i < checks.size(); i++) {
+            results.set(i, new CheckStatus(checkLabels.get(i), config.checks().get(i).spec().type(), null, null, null, Double.NaN, null));
+        }
+        reportsOk = Counter.builder("nerve.reports").tags("service", config.name(), "result", "ok")
+                .description("Reports to the registry (a registration made, verified or removed) that succeeded or failed")
+                .register(Metrics.globalRegistry);
+        reportsFailed = Counter.builder("nerve.reports").tags("service", config.name(), "result", "failed")
+                .description("Reports to the registry (a registration made, verified or removed) that succeeded or failed")
+                .register(Metrics.globalRegistry);
         this.rateLimiter = config.rateLimit() == null ? null
                 : new RateLimiter(config.rateLimit().averageRate(), config.rateLimit().maxBurst(), System::nanoTime);
         this.reporter = requireNonNull(reporterFactory, "reporterFactory is null").apply(this::onDrift);
@@ -117,8 +147,108 @@ final class ServiceRunner {
         return skippedRounds;
     }
 
+    /**
+     * One check's last result.
+     *
+     * @param label its name in metric labels and on the status page
+     * @param up its rise/fall state, or {@code null} before its first result
+     * @param lastPassed whether the last run passed, or {@code null} before it ran
+     * @param reason why the last run failed, or {@code null}
+     * @param seconds how long the last run took ({@code NaN} before it ran)
+     * @param at when the last run finished, or {@code null}
+     */
+    record CheckStatus(String label, String type, Boolean up, Boolean lastPassed, String reason, double seconds, Instant at) {}
+
+    List<CheckStatus> checkStatuses() {
+        List<CheckStatus> out = new ArrayList<>(results.length());
+        for (int i = 0; i < results.length(); i++) {
+            out.add(results.get(i));
+        }
+        return out;
+    }
+
+    /** The state the checks want reported: up, down, or {@code null} before the first round. */
+    Boolean desiredUp() {
+        return desiredUp;
+    }
+
+    boolean inMaintenance() {
+        return maintenance;
+    }
+
+    Instant lastRoundAt() {
+        return lastRoundAt;
+    }
+
+    /** Failed reports since the last success (0: the last report succeeded). */
+    int reportFailuresInARow() {
+        return reportFailuresInARow;
+    }
+
+    String lastReportError() {
+        return lastReportError;
+    }
+
+    Instant lastReportErrorAt() {
+        return lastReportErrorAt;
+    }
+
+    /**
+     * Why this service's loops are not doing their job, or {@code null}: its reports keep failing,
+     * or no check round finished for longer than three intervals plus its checks' time limits.
+     */
+    String problem(Instant now) {
+        if (stopped) {
+            return null;
+        }
+        int failed = reportFailuresInARow;
+        if (failed > 0) {
+            return "service " + config.name() + ": reporting to " + config.reporter().describe() + " failing (" + failed
+                    + (failed == 1 ? " attempt" : " attempts") + "): " + lastReportError;
+        }
+        Duration limit = config.checkInterval().multipliedBy(3).plusSeconds(1);
+        for (CheckConfig c : config.checks()) {
+            limit = limit.plus(c.timeout());
+        }
+        Instant last = lastRoundAt != null ? lastRoundAt : createdAt;
+        if (Duration.between(last, now).compareTo(limit) > 0) {
+            return "service " + config.name() + ": no check round finished for " + Duration.between(last, now).toSeconds() + " s";
+        }
+        return null;
+    }
+
+    private void registerMeters() {
+        String service = config.name();
+        meters.add(Gauge.builder("nerve.service.up", () -> desiredUp == null ? Double.NaN : desiredUp ? 1 : 0)
+                .tag("service", service)
+                .description("1 while the service is up (its checks pass, no maintenance), 0 while down, NaN before the first round")
+                .register(Metrics.globalRegistry));
+        meters.add(Gauge.builder("nerve.maintenance", () -> maintenance ? 1 : 0)
+                .tag("service", service)
+                .description("1 while a maintenance file reports the service down")
+                .register(Metrics.globalRegistry));
+        for (int i = 0; i < checks.size(); i++) {
+            int index = i;
+            String label = checkLabels.get(i);
+            meters.add(Gauge.builder("nerve.check.up", () -> {
+                        Boolean up = results.get(index).up();
+                        return up == null ? Double.NaN : up ? 1 : 0;
+                    })
+                    .tags("service", service, "check", label)
+                    .description("1 while the check is up (after rise/fall), 0 while down, NaN before its first run")
+                    .register(Metrics.globalRegistry));
+            meters.add(Gauge.builder("nerve.check.duration.seconds", () -> results.get(index).seconds())
+                    .tags("service", service, "check", label)
+                    .description("How long the check's last run took")
+                    .register(Metrics.globalRegistry));
+        }
+        meters.add(reportsOk);
+        meters.add(reportsFailed);
+    }
+
     /** Runs the first round now, then every check interval (phase spread by name), and verifies periodically. */
     void start() {
+        registerMeters();
         long interval = config.checkInterval().toNanos();
         long phase = Math.floorMod(config.name().hashCode(), Math.max(1, interval));
         long verify = verifyInterval.toNanos();
@@ -171,6 +301,7 @@ final class ServiceRunner {
             RiseFall state = states.get(i);
             boolean passed;
             String reason = null;
+            long started = System.nanoTime();
             try {
                 check.run();
                 passed = true;
@@ -181,8 +312,11 @@ final class ServiceRunner {
                 passed = false;
                 reason = Check.reason(e);
             }
+            double seconds = (System.nanoTime() - started) / 1e9;
             Boolean before = state.state();
             boolean up = state.record(passed);
+            CheckStatus last = results.get(i);
+            results.set(i, new CheckStatus(last.label(), last.type(), up, passed, reason, seconds, Instant.now()));
             if (!passed) {
                 log.debug("service {}: check {} failed ({} in a row): {}", config.name(), check.name(),
                         state.consecutiveFailures(), reason);
@@ -204,6 +338,7 @@ final class ServiceRunner {
             return;
         }
         rounds++;
+        lastRoundAt = Instant.now();
         boolean up = failure == null && !inMaintenance;
         Boolean previous = desiredUp;
         desiredUp = up;
@@ -318,6 +453,8 @@ final class ServiceRunner {
                 reportedUp = desired;
                 lastReportedUp = desired;
                 failures = 0;
+                reportFailuresInARow = 0;
+                reportsOk.increment();
                 if (retry != null) {
                     retry.cancel(false);
                     retry = null;
@@ -327,6 +464,10 @@ final class ServiceRunner {
             } catch (Exception e) {
                 reportedUp = null;
                 failures++;
+                reportFailuresInARow = failures;
+                lastReportError = Check.reason(e);
+                lastReportErrorAt = Instant.now();
+                reportsFailed.increment();
                 long delay = BACKOFF.delay(failures).toNanos();
                 backoffUntil = System.nanoTime() + delay;
                 String message = "service {}: reporting {} to {} failed ({}); retry {} in {} ms";
@@ -362,6 +503,7 @@ final class ServiceRunner {
     /** Stops checking and deregisters (best effort, bounded by the reporter's close timeouts). Idempotent. */
     void stop() {
         stopped = true;
+        meters.forEach(Metrics.globalRegistry::remove);
         synchronized (schedules) {
             schedules.forEach(s -> s.cancel(false));
             schedules.clear();

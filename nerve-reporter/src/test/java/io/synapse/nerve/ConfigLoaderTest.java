@@ -49,6 +49,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theStatusEndpointIsOffUnlessConfiguredAndABadAddressIsFatal() {
+        String services = "\"services\": {\"web\": {\"host\": \"127.0.0.1\", \"port\": 8080, \"zk_hosts\": [\"z:2181\"], \"zk_path\": \"/w\"}}";
+        assertThat(json("{\"instance_id\": \"i-1\", " + services + "}").config().status()).isNull();
+        ConfigLoader.Result r = json("{\"instance_id\": \"i-1\", \"status\": {\"port\": \"${WEB_PORT}\", \"bind_address\": \"::\"}, "
+                + services + "}");
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().status()).isEqualTo(new io.synapse.common.status.StatusSettings("::", 8080));
+        r = json("{\"instance_id\": \"i-1\", \"status\": {\"port\": 9091, \"bind_address\": \"nerve.local\"}, " + services + "}");
+        assertThat(r.fatal()).isTrue();
+        assertThat(r.problems()).containsExactly("status.bind_address: expected an IP address (127.0.0.1 for this host only, "
+                + "0.0.0.0 for every interface, or ::1 / ::) or \"localhost\", got \"nerve.local\"");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceWithItsPathAndGoodServicesSurvive() {
         ConfigLoader.Result r = json("""
                 {"instance_id": "i-1", "services": {

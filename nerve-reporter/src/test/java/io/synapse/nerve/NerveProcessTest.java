@@ -180,7 +180,15 @@ class NerveProcessTest {
         assertThat(cli(Map.of(), "-k")).isEqualTo(new Cli(2, "", "nerve: no config file: use --config FILE or set NERVE_CONFIG\n"));
         Cli help = cli(Map.of(), "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--check-config", "--instance-id=ID", "--config=FILE");
+        assertThat(help.out()).contains("--check-config", "--instance-id=ID", "--config=FILE", "--status-address=ADDRESS:PORT");
+        assertThat(cli(Map.of(), "-c", good.toString(), "--status-address", "nerve.local:9091")).isEqualTo(new Cli(2, "",
+                "nerve: --status-address: expected an IP address (127.0.0.1 for this host only, 0.0.0.0 for every interface, "
+                        + "or ::1 / ::) or \"localhost\", got \"nerve.local\"\n"));
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThat(cli(Map.of("ID", "i-7"), "-c", good.toString(), "--status-address", "127.0.0.1:" + port)).isEqualTo(new Cli(1, "",
+                    "nerve: status endpoint 127.0.0.1:" + port + ": cannot listen: Address already in use\n"));
+        }
     }
 
     @Test

@@ -2,7 +2,13 @@ package io.synapse.cli;
 
 import io.synapse.Synapse;
 import io.synapse.common.config.ConfigException;
+import io.synapse.common.config.ConfigProblems;
+import io.synapse.common.log.LogFormat;
+import io.synapse.common.status.StatusSettings;
+import io.synapse.config.ConfigLoader;
+import io.synapse.config.PluginException;
 import io.synapse.config.Plugins;
+import io.synapse.config.SynapseConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -29,8 +35,10 @@ import java.util.concurrent.CountDownLatch;
                 ""},
         footer = {
                 "",
-                "Exit status: 0 success; 1 --once timed out or an output could not be written; 2 invalid configuration.",
-                "Logs go to stderr (level: SYNAPSE_LOG_LEVEL=DEBUG|INFO|WARN). ${VAR} and ${VAR:-default}",
+                "Exit status: 0 success; 1 --once timed out, an output could not be written, or the status address",
+                "could not be bound; 2 invalid configuration.",
+                "Logs go to stderr (level: SYNAPSE_LOG_LEVEL=DEBUG|INFO|WARN; SYNAPSE_LOG_FORMAT=json for one JSON",
+                "object per line). ${VAR} and ${VAR:-default}",
                 "in string values of the config are replaced from the environment.",
                 "Configuration reference: README.md (docs/configuration.md)."})
 public final class SynapseMain implements Callable<Integer> {
@@ -50,6 +58,11 @@ public final class SynapseMain implements Callable<Integer> {
             description = "with --once: how long to wait for the first snapshots (default: ${DEFAULT-VALUE})")
     double timeoutSeconds;
 
+    @Option(names = "--status-address", paramLabel = "ADDRESS:PORT",
+            description = "serve the status page, /status, /healthz and /metrics here (e.g. 127.0.0.1:9090);"
+                    + " overrides the config's status section")
+    String statusAddress;
+
     @Option(names = "--plugins", paramLabel = "DIR",
             description = "directory of plugin jars (default: $SYNAPSE_PLUGINS_DIR or ./plugins)")
     Path pluginsDir;
@@ -58,6 +71,7 @@ public final class SynapseMain implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        LogFormat.apply("SYNAPSE_LOG_FORMAT");
         System.exit(run(args));
     }
 
@@ -73,10 +87,27 @@ public final class SynapseMain implements Callable<Integer> {
             err.println("synapse: --config FILE is required (or set SYNAPSE_CONFIG); see --help");
             return 2;
         }
-        Plugins plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        StatusSettings statusOverride = null;
+        if (statusAddress != null) {
+            ConfigProblems problems = new ConfigProblems();
+            statusOverride = StatusSettings.parseAddress(statusAddress, "--status-address", problems);
+            if (statusOverride == null) {
+                err.println("synapse: " + String.join("; ", problems.messages()));
+                return 2;
+            }
+        }
+        Plugins plugins;
+        try {
+            plugins = Plugins.fromClasspathAnd(pluginsDir != null ? pluginsDir : Synapse.defaultPluginsDir());
+        } catch (PluginException e) {
+            err.println("synapse: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
         Synapse synapse;
         try {
-            synapse = Synapse.fromFile(config, plugins);
+            SynapseConfig loaded = new ConfigLoader(plugins).load(config);
+            synapse = Synapse.fromConfig(statusOverride == null ? loaded : loaded.withStatus(statusOverride));
         } catch (ConfigException e) {
             err.println("synapse: invalid configuration " + config + ":");
             e.problems().forEach(p -> err.println("  " + p));
@@ -101,6 +132,14 @@ public final class SynapseMain implements Callable<Integer> {
                 }
             }
             return 0;
+        }
+        try {
+            synapse.startStatusEndpoint();
+        } catch (java.io.IOException e) {
+            err.println("synapse: " + e.getMessage());
+            err.flush();
+            synapse.close();
+            return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

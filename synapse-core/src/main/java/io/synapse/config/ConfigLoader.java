@@ -4,6 +4,7 @@ import io.synapse.common.config.ConfigException;
 import io.synapse.common.config.EnvSubstitution;
 import io.synapse.common.config.DidYouMean;
 import io.synapse.common.config.JsonFields;
+import io.synapse.common.status.StatusSettings;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -52,10 +53,14 @@ import static java.util.Objects.requireNonNull;
  * {@code ${VAR}}, validates everything and reports every problem at once with its JSON path.
  */
 public final class ConfigLoader {
-    /** Watchers of the Ruby Synapse that this project does not ship. */
-    static final Set<String> RUBY_ONLY_WATCHERS = Set.of("dns", "docker", "marathon");
+    /** The watchers this project ships, each in its own module: method to module. */
+    static final Map<String, String> BUNDLED_WATCHERS = Map.ofEntries(
+            Map.entry("zookeeper", "watcher-zookeeper"), Map.entry("zookeeper_poll", "watcher-zookeeper"),
+            Map.entry("etcd", "watcher-etcd"), Map.entry("ec2tag", "watcher-ec2tag"), Map.entry("dns", "watcher-dns"),
+            Map.entry("docker", "watcher-docker"), Map.entry("marathon", "watcher-marathon"),
+            Map.entry("multi", "watcher-multi"), Map.entry("zookeeper_dns", "watcher-multi"));
 
-    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs");
+    static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "service_conf_dir", "statsd", "catalogs", "status");
     static final List<String> SERVICE_KEYS = List.of("discovery", "default_servers", "keep_default_servers",
             "use_previous_backends", "backend_port_override", "leader_election");
 
@@ -86,16 +91,21 @@ public final class ConfigLoader {
         if (root == null) {
             throw new ConfigException(problems.messages());
         }
-        return load(root, file.toAbsolutePath().getParent(), problems);
+        // the tree was just read and is ours: substitute in place instead of copying it
+        return load(root, false, file.toAbsolutePath().getParent(), problems);
     }
 
     /** Loads an already-parsed config; relative {@code service_conf_dir} is resolved against {@code baseDir}. */
     public SynapseConfig load(JsonNode root, Path baseDir, ConfigProblems problems) throws ConfigException {
+        return load(root, true, baseDir, problems);
+    }
+
+    private SynapseConfig load(JsonNode root, boolean copy, Path baseDir, ConfigProblems problems) throws ConfigException {
         if (!root.isObject()) {
             problems.add("", "the configuration must be a JSON object, got " + JsonFields.describe(root));
             throw new ConfigException(problems.messages());
         }
-        ObjectNode top = ((ObjectNode) root).deepCopy();
+        ObjectNode top = copy ? ((ObjectNode) root).deepCopy() : (ObjectNode) root;
         EnvSubstitution.apply(top, env, problems);
 
         JsonFields fields = JsonFields.of(top, problems);
@@ -105,7 +115,7 @@ public final class ConfigLoader {
             String key = it.next();
             if (!knownTop.contains(key)) {
                 problems.add(key, "unknown key" + suggestion(key, knownTop)
-                        + "; top-level keys are services, service_conf_dir, statsd, catalogs and the generators "
+                        + "; top-level keys are services, service_conf_dir, statsd, catalogs, status and the generators "
                         + String.join(", ", plugins.generators().keySet()));
             }
         }
@@ -153,12 +163,14 @@ public final class ConfigLoader {
             Integer port = s.port("port");
             statsd = new SynapseConfig.StatsdConfig(host, port == null ? 8125 : port);
         }
+        StatusSettings status = top.hasNonNull("status") ? StatusSettings.parse(fields.object("status")) : null;
 
         Map<String, ConfigGenerator> generators = new LinkedHashMap<>();
         for (String name : generatorNames) {
             JsonNode global = top.get(name);
-            if (!global.isObject()) {
-                problems.add(name, "expected an object, got " + JsonFields.describe(global));
+            GeneratorFactory factory = plugins.generators().get(name);
+            if (factory.sectionIsList() ? !global.isArray() : !global.isObject()) {
+                problems.add(name, "expected " + (factory.sectionIsList() ? "a list" : "an object") + ", got " + JsonFields.describe(global));
                 continue;
             }
             Map<String, JsonNode> sections = new LinkedHashMap<>();
@@ -166,8 +178,7 @@ public final class ConfigLoader {
                 JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
                 sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
             }
-            GeneratorFactory factory = plugins.generators().get(name);
-            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections), problems);
+            ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir), problems);
             if (generator != null) {
                 generators.put(name, generator);
             }
@@ -177,7 +188,7 @@ public final class ConfigLoader {
             generators.values().forEach(ConfigGenerator::close);
             throw new ConfigException(problems.messages());
         }
-        return new SynapseConfig(serviceConfigs, generators, statsd, catalogs, this::catalogService);
+        return new SynapseConfig(serviceConfigs, generators, statsd, catalogs, this::catalogService, status);
     }
 
     private JsonNode read(Path file, ConfigProblems problems) {
@@ -284,8 +295,9 @@ public final class ConfigLoader {
             factory = plugins.watchers().get(method);
             if (factory == null) {
                 String installed = String.join(", ", plugins.watchers().keySet());
-                if (RUBY_ONLY_WATCHERS.contains(method)) {
-                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not supported by this synapse (installed: " + installed + ")");
+                if (BUNDLED_WATCHERS.containsKey(method)) {
+                    problems.at("discovery").add("method", "watcher \"" + method + "\" is not installed: its jar ("
+                            + BUNDLED_WATCHERS.get(method) + ") is missing from lib/ or plugins/ (installed: " + installed + ")");
                 } else {
                     problems.at("discovery").add("method", "unknown method \"" + method + "\"" + suggestion(method, plugins.watchers().keySet())
                             + " (installed: " + installed + ")");
@@ -337,8 +349,12 @@ public final class ConfigLoader {
         if (options != null && RegistryValues.checkServerOptions(options) != null) {
             problems.add("haproxy_server_options", RegistryValues.checkServerOptions(options).substring("haproxy_server_options ".length()));
         }
-        Map<String, String> labels = new LinkedHashMap<>();
-        s.objectOrEmpty("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> labels = null; // none: most default servers have no labels
+        if (s.has("labels")) {
+            Map<String, String> read = new LinkedHashMap<>();
+            s.objectOrEmpty("labels").fields().forEachRemaining(e -> read.put(e.getKey(), e.getValue().asText()));
+            labels = read;
+        }
         Long id = s.integer("id", 0, Long.MAX_VALUE, null);
         Long serverId = s.integer("haproxy_server_id", 1, Integer.MAX_VALUE, null);
         if (problems.size() > before) {

@@ -7,25 +7,40 @@ import io.synapse.spi.WatcherFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The installed watcher and generator plugins: everything on the classpath plus every jar under a
- * plugins directory, found with {@link ServiceLoader}.
+ * The installed watcher, generator and catalog plugins: everything on the classpath plus every
+ * jar under a plugins directory, found with {@link ServiceLoader}.
+ *
+ * <p>Two plugins with the same name are an error naming both, each with the jar (or directory) that
+ * registers it: two different classes (a third-party {@code etcd} watcher beside the bundled one),
+ * and also the same class registered by two jars (an old and a new version of a plugin jar side by
+ * side), which {@link ServiceLoader} would otherwise silently reduce to whichever jar comes first.
  */
 public final class Plugins {
     private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
@@ -70,35 +85,104 @@ public final class Plugins {
         return load(new URLClassLoader(urls.toArray(URL[]::new), Plugins.class.getClassLoader()));
     }
 
+    /**
+     * The plugins {@code loader} can see.
+     *
+     * @throws PluginException when a plugin cannot be loaded or two plugins have the same name
+     */
     public static Plugins load(ClassLoader loader) {
-        Map<String, WatcherFactory<?>> watchers = new TreeMap<>();
-        Map<String, GeneratorFactory> generators = new TreeMap<>();
-        Map<String, CatalogFactory<?>> catalogs = new TreeMap<>();
         try {
-            for (WatcherFactory<?> f : ServiceLoader.load(WatcherFactory.class, loader)) {
-                WatcherFactory<?> previous = watchers.putIfAbsent(f.name(), f);
-                if (previous != null && previous.getClass() != f.getClass()) {
-                    LOG.warn("two watcher plugins named {}: {} and {}; using the first", f.name(),
-                            previous.getClass().getName(), f.getClass().getName());
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Map<String, WatcherFactory<?>> watchers = (Map) byName("watcher", WatcherFactory.class, loader, WatcherFactory::name);
+            Map<String, GeneratorFactory> generators = byName("generator", GeneratorFactory.class, loader, GeneratorFactory::name);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Map<String, CatalogFactory<?>> catalogs = (Map) byName("catalog", CatalogFactory.class, loader, CatalogFactory::name);
+            // composites (multi, zookeeper_dns) build their children with the plugins loaded here
+            PluginWatcherFactories all = new PluginWatcherFactories(Collections.unmodifiableMap(watchers));
+            for (WatcherFactory<?> f : watchers.values()) {
+                if (f instanceof WatcherFactories.Aware aware) {
+                    aware.setWatcherFactories(all);
                 }
             }
-            for (GeneratorFactory f : ServiceLoader.load(GeneratorFactory.class, loader)) {
-                generators.putIfAbsent(f.name(), f);
-            }
-            for (CatalogFactory<?> f : ServiceLoader.load(CatalogFactory.class, loader)) {
-                catalogs.putIfAbsent(f.name(), f);
-            }
+            return new Plugins(watchers, generators, catalogs, all);
         } catch (ServiceConfigurationError e) {
-            throw new IllegalStateException("a plugin could not be loaded: " + e.getMessage(), e);
+            throw new PluginException("a plugin could not be loaded: " + e.getMessage(), e);
         }
-        // composites (multi, zookeeper_dns) build their children with the plugins loaded here
-        PluginWatcherFactories all = new PluginWatcherFactories(Collections.unmodifiableMap(watchers));
-        for (WatcherFactory<?> f : watchers.values()) {
-            if (f instanceof WatcherFactories.Aware aware) {
-                aware.setWatcherFactories(all);
+    }
+
+    private static <T> Map<String, T> byName(String kind, Class<T> spi, ClassLoader loader, Function<T, String> name) {
+        Map<String, List<String>> sources = registrations(spi, loader);
+        Map<String, T> plugins = new TreeMap<>();
+        Map<String, List<String>> claims = new TreeMap<>();
+        for (T plugin : ServiceLoader.load(spi, loader)) {
+            String n = name.apply(plugin);
+            plugins.putIfAbsent(n, plugin);
+            String type = plugin.getClass().getName();
+            List<String> where = sources.getOrDefault(type, List.of(location(plugin.getClass())));
+            for (String w : where) {
+                claims.computeIfAbsent(n, k -> new ArrayList<>()).add(type + " (" + w + ")");
             }
         }
-        return new Plugins(watchers, generators, catalogs, all);
+        List<String> conflicts = new ArrayList<>();
+        claims.forEach((n, who) -> {
+            if (who.size() > 1) {
+                conflicts.add("two " + kind + " plugins named \"" + n + "\": " + String.join(" and ", who));
+            }
+        });
+        if (!conflicts.isEmpty()) {
+            throw new PluginException(String.join("; ", conflicts)
+                    + "; remove one of the jars (third-party plugins are in the plugins directory)");
+        }
+        return plugins;
+    }
+
+    /** Provider class name to the jars or directories whose {@code META-INF/services} list it. */
+    private static Map<String, List<String>> registrations(Class<?> spi, ClassLoader loader) {
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        String resource = "META-INF/services/" + spi.getName();
+        try {
+            Enumeration<URL> files = loader.getResources(resource);
+            while (files.hasMoreElements()) {
+                URL file = files.nextElement();
+                String where = origin(file, resource);
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(file.openStream(), StandardCharsets.UTF_8))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        int hash = line.indexOf('#');
+                        String type = (hash >= 0 ? line.substring(0, hash) : line).trim();
+                        if (!type.isEmpty()) {
+                            out.computeIfAbsent(type, k -> new LinkedHashSet<>()).add(where);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+        return out.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
+    }
+
+    /** The jar or directory a resource comes from, as a path when it is a local file. */
+    private static String origin(URL url, String resource) {
+        String s = url.toString();
+        if (s.startsWith("jar:") && s.contains("!/")) {
+            s = s.substring("jar:".length(), s.indexOf("!/"));
+        } else if (s.endsWith("/" + resource)) {
+            s = s.substring(0, s.length() - resource.length() - 1);
+        }
+        return path(s);
+    }
+
+    private static String location(Class<?> type) {
+        var source = type.getProtectionDomain().getCodeSource();
+        return source == null || source.getLocation() == null ? "unknown location" : path(source.getLocation().toString());
+    }
+
+    private static String path(String url) {
+        try {
+            return url.startsWith("file:") ? Path.of(new URL(url).toURI()).toString() : url;
+        } catch (MalformedURLException | URISyntaxException | IllegalArgumentException e) {
+            return url;
+        }
     }
 
     public Map<String, WatcherFactory<?>> watchers() {

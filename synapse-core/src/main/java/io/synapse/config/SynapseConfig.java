@@ -1,5 +1,6 @@
 package io.synapse.config;
 
+import io.synapse.common.status.StatusSettings;
 import io.synapse.spi.ConfigGenerator;
 
 import java.util.Collections;
@@ -14,18 +15,32 @@ import static java.util.Objects.requireNonNull;
  * yet started: nothing has been written), and the catalogs that add services at run time.
  *
  * @param catalogParser validates the services catalogs define, as the loader validated the file's
+ * @param status where to serve the status page, {@code /status}, {@code /healthz} and {@code /metrics};
+ *     {@code null}: not served
  */
 public record SynapseConfig(
         Map<String, ServiceConfig> services,
         Map<String, ConfigGenerator> generators,
         StatsdConfig statsd,
         List<CatalogConfig> catalogs,
-        CatalogConfig.ServiceParser catalogParser) {
+        CatalogConfig.ServiceParser catalogParser,
+        StatusSettings status) {
     public SynapseConfig {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
         generators = Collections.unmodifiableMap(new LinkedHashMap<>(generators));
         catalogs = List.copyOf(catalogs);
         requireNonNull(catalogParser, "catalogParser is null");
+    }
+
+    /** A config without a status endpoint. */
+    public SynapseConfig(Map<String, ServiceConfig> services, Map<String, ConfigGenerator> generators, StatsdConfig statsd,
+            List<CatalogConfig> catalogs, CatalogConfig.ServiceParser catalogParser) {
+        this(services, generators, statsd, catalogs, catalogParser, null);
+    }
+
+    /** The same config served on {@code status} (the command line's {@code --status-address}). */
+    public SynapseConfig withStatus(StatusSettings status) {
+        return new SynapseConfig(services, generators, statsd, catalogs, catalogParser, status);
     }
 
     /** A config without catalogs. */

@@ -60,7 +60,10 @@ final class CatalogRuntime implements CatalogListener {
     private final Set<String> shadowed = new HashSet<>();
     private volatile boolean initialized;
     private volatile boolean closed;
-    private boolean failing;
+    private volatile boolean failing;
+    private volatile String lastError;
+    private volatile java.time.Instant lastErrorAt;
+    private volatile int serviceCount;
     private Catalog catalog;
 
     CatalogRuntime(CatalogConfig catalogConfig, SynapseConfig config, Services services) {
@@ -80,6 +83,10 @@ final class CatalogRuntime implements CatalogListener {
 
     boolean initialized() {
         return initialized;
+    }
+
+    CatalogStatus status() {
+        return new CatalogStatus(name(), catalogConfig.factory().name(), serviceCount, initialized, failing, lastError, lastErrorAt);
     }
 
     void start() {
@@ -168,6 +175,7 @@ final class CatalogRuntime implements CatalogListener {
         if (!removeOrReplace.isEmpty() || !add.isEmpty()) {
             services.replace(name(), removeOrReplace, add);
         }
+        serviceCount = activeNodes.size();
         if (!initialized) {
             initialized = true;
             LOG.info("catalog {}: {} service(s)", name(), activeNodes.size());
@@ -179,6 +187,8 @@ final class CatalogRuntime implements CatalogListener {
     public void onFailure(String message, Throwable cause) {
         try {
             executor.execute(() -> {
+                lastError = message;
+                lastErrorAt = java.time.Instant.now();
                 if (!failing) {
                     LOG.warn("catalog {}: {}; keeping its {} service(s)", name(), message, activeNodes.size());
                     failing = true;

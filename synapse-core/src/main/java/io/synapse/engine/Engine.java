@@ -1,5 +1,6 @@
 package io.synapse.engine;
 
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.common.metrics.StatsdSink;
 import io.synapse.config.CatalogConfig;
 import io.synapse.config.ServiceConfig;
@@ -15,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,7 +66,13 @@ public final class Engine implements AutoCloseable {
     private boolean outputsReady;
     private final Thread dispatcher;
     private volatile long renders;
+    private volatile long rendersFailed;
+    private volatile Instant lastRenderAt;
+    private volatile Instant startedAt;
+    /** Per generator: the last failure and when, the last success; guarded by lock. */
+    private final Map<String, GeneratorStatus> generatorStatus = new LinkedHashMap<>();
     private final StatsdSink statsd;
+    private final EngineMetrics metrics = new EngineMetrics(Metrics.globalRegistry, this::runtimeNamed);
 
     public Engine(SynapseConfig config) {
         this.config = requireNonNull(config, "config is null");
@@ -73,6 +81,7 @@ public final class Engine implements AutoCloseable {
         }
         for (String g : config.generators().keySet()) {
             pending.put(g, new HashSet<>(staticRuntimes.keySet()));
+            generatorStatus.put(g, new GeneratorStatus(g, false, null, null, null));
         }
         for (CatalogConfig cc : config.catalogs()) {
             catalogs.add(new CatalogRuntime(cc, config, new CatalogRuntime.Services() {
@@ -109,13 +118,23 @@ public final class Engine implements AutoCloseable {
     }
 
     private ServiceRuntime newRuntime(ServiceConfig sc, List<Backend> previous) {
-        return new ServiceRuntime(sc, config.generators(), this::markDirty, () -> markDirty(null), previous);
+        return new ServiceRuntime(sc, config.generators(), this::markDirty, () -> markDirty(null), previous, metrics);
+    }
+
+    /** The runtime of the service called {@code name} now, or null. */
+    private ServiceRuntime runtimeNamed(String name) {
+        synchronized (lock) {
+            ServiceRuntime rt = staticRuntimes.get(name);
+            return rt != null ? rt : dynamicRuntimes.get(name);
+        }
     }
 
     public void start() {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("engine already started");
         }
+        startedAt = Instant.now();
+        metrics.start(List.copyOf(staticRuntimes.keySet()));
         LOG.info("starting {} service(s){} with generators {}", staticRuntimes.size(),
                 catalogs.isEmpty() ? "" : " and " + catalogs.size() + " catalog(s)", config.generators().keySet());
         dispatcher.start();
@@ -169,6 +188,8 @@ public final class Engine implements AutoCloseable {
     private void applyCatalogChange(String catalog, Map<String, ServiceConfig> removeOrReplace, Map<String, ServiceConfig> add) {
         List<ServiceWatcher> toClose = new ArrayList<>();
         List<ServiceRuntime> toStart = new ArrayList<>();
+        // meters are registered and removed outside the lock: a scrape reads the gauges under Micrometer's locks
+        add.keySet().forEach(metrics::add);
         synchronized (lock) {
             if (state.get() == State.CLOSED) {
                 return;
@@ -194,6 +215,11 @@ public final class Engine implements AutoCloseable {
             }
             dirty.add("");
             lock.notifyAll();
+        }
+        for (String name : removeOrReplace.keySet()) {
+            if (!add.containsKey(name)) {
+                metrics.remove(name);
+            }
         }
         toClose.forEach(Engine::closeQuietly);
         toStart.forEach(this::startWatcher);
@@ -279,6 +305,76 @@ public final class Engine implements AutoCloseable {
         return renders;
     }
 
+    /** Renders in which a generator failed. */
+    public long rendersFailed() {
+        return rendersFailed;
+    }
+
+    /** When the last render finished, or null. */
+    public Instant lastRenderAt() {
+        return lastRenderAt;
+    }
+
+    /** When {@link #start()} was called, or null. */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** Every service now, in output order, as the status page shows it. */
+    public List<ServiceStatus> serviceStatuses() {
+        List<ServiceRuntime> all;
+        Map<String, String> ownersNow;
+        synchronized (lock) {
+            all = runtimesLocked();
+            ownersNow = new HashMap<>(owners);
+        }
+        return all.stream().map(rt -> rt.status(ownersNow.get(rt.name()))).toList();
+    }
+
+    /** Every generator, in config order. */
+    public List<GeneratorStatus> generatorStatuses() {
+        synchronized (lock) {
+            return List.copyOf(generatorStatus.values());
+        }
+    }
+
+    /** Every catalog, in config order. */
+    public List<CatalogStatus> catalogStatuses() {
+        return catalogs.stream().map(CatalogRuntime::status).toList();
+    }
+
+    /**
+     * Why the engine is not doing its job, one line each: a watcher failing or without a first
+     * snapshot, a catalog failing or without a first set, a generator failing, the render thread
+     * gone. Empty when all is well.
+     */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        if (state.get() == State.STARTED && !dispatcher.isAlive()) {
+            out.add("the render thread stopped");
+        }
+        for (CatalogStatus c : catalogStatuses()) {
+            if (c.failing()) {
+                out.add("catalog " + c.name() + ": failing: " + c.lastError());
+            } else if (!c.initialized()) {
+                out.add("catalog " + c.name() + ": no first set of services yet");
+            }
+        }
+        for (ServiceStatus s : serviceStatuses()) {
+            if (s.failing()) {
+                out.add("service " + s.name() + ": watcher failing: " + s.lastError());
+            } else if (!s.initialized()) {
+                out.add("service " + s.name() + ": no first snapshot yet");
+            }
+        }
+        for (GeneratorStatus g : generatorStatuses()) {
+            if (g.failing()) {
+                out.add("generator " + g.name() + ": last update failed: " + g.lastError());
+            }
+        }
+        return out;
+    }
+
     private void markDirty(String service) {
         synchronized (lock) {
             if (service != null) {
@@ -343,6 +439,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private void render(Set<String> changed) throws InterruptedException {
+        long startNanos = System.nanoTime();
+        boolean anyFailed = false;
         boolean allOk = true;
         boolean ready = discoveryReady();
         long now = System.nanoTime();
@@ -375,12 +473,19 @@ public final class Engine implements AutoCloseable {
                     if (retryAt.remove(name) != null) {
                         LOG.info("generator {}: recovered", name);
                     }
+                    GeneratorStatus before = generatorStatus.get(name);
+                    generatorStatus.put(name, new GeneratorStatus(name, false, before.lastError(), before.lastErrorAt(), Instant.now()));
                 }
                 backoff.remove(name);
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
                 allOk = false;
+                anyFailed = true;
+                synchronized (lock) {
+                    GeneratorStatus before = generatorStatus.get(name);
+                    generatorStatus.put(name, new GeneratorStatus(name, true, e.getMessage(), Instant.now(), before.lastSuccessAt()));
+                }
                 long delay = Math.min(MAX_BACKOFF_NANOS, backoff.getOrDefault(name, TimeUnit.MILLISECONDS.toNanos(500)) * 2);
                 backoff.put(name, delay);
                 synchronized (lock) {
@@ -394,6 +499,11 @@ public final class Engine implements AutoCloseable {
             }
         }
         renders++;
+        lastRenderAt = Instant.now();
+        if (anyFailed) {
+            rendersFailed++;
+        }
+        metrics.rendered(anyFailed, System.nanoTime() - startNanos);
         if (statsd != null) {
             statsd.count("synapse.renders", 1);
             statsd.count(allOk ? "synapse.renders.ok" : "synapse.renders.failed", 1);
@@ -450,5 +560,6 @@ public final class Engine implements AutoCloseable {
         if (statsd != null) {
             statsd.close();
         }
+        metrics.close();
     }
 }

@@ -10,6 +10,7 @@ import io.synapse.spi.WatcherListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,17 +30,26 @@ final class ServiceRuntime implements WatcherListener {
     private final Map<String, JsonNode> overrides = new HashMap<>();
     private boolean initialized;
     private boolean failing;
+    // for the status page and metrics; guarded by this
+    private Instant lastEventAt;
+    private Instant lastChangeAt;
+    private String lastError;
+    private Instant lastErrorAt;
+    private long failures;
+    private String lastRejected;
 
     private volatile boolean detached;
     private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
+    private final EngineMetrics metrics;
 
     /**
      * @param previous the backends of the service this one replaces (a catalog changed its
      *     definition), kept until the new watcher reports; null for a new service
      */
     ServiceRuntime(ServiceConfig config, Map<String, ConfigGenerator> generators, Consumer<String> onChange, Runnable onInitialized,
-            List<Backend> previous) {
+            List<Backend> previous, EngineMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.generators = generators;
         this.onChange = onChange;
         this.onInitialized = onInitialized;
@@ -79,6 +89,10 @@ final class ServiceRuntime implements WatcherListener {
             List<Backend> before = backends;
             var next = Merge.next(config, before, discovered);
             changed = next.isPresent();
+            lastEventAt = Instant.now();
+            if (changed || !initialized) {
+                lastChangeAt = lastEventAt;
+            }
             if (changed) {
                 backends = next.get();
                 LOG.info("service {}: {} -> {} backends{}", config.name(), before.size(), backends.size(), Merge.diff(before, backends));
@@ -138,6 +152,10 @@ final class ServiceRuntime implements WatcherListener {
     @Override
     public void onRejected(String registration, String reason) {
         rejected.incrementAndGet();
+        metrics.rejected(config.name());
+        synchronized (this) {
+            lastRejected = registration + ": " + reason;
+        }
     }
 
     /** How many registrations the watcher skipped as invalid. */
@@ -147,7 +165,14 @@ final class ServiceRuntime implements WatcherListener {
 
     @Override
     public void onFailure(String message, Throwable cause) {
+        if (detached) {
+            return;
+        }
+        metrics.watcherFailed(config.name());
         synchronized (this) {
+            failures++;
+            lastError = message;
+            lastErrorAt = Instant.now();
             if (!failing) {
                 LOG.warn("service {}: discovery failed: {}; keeping the last {} backends", config.name(), message, backends.size());
                 failing = true;
@@ -161,11 +186,39 @@ final class ServiceRuntime implements WatcherListener {
     }
 
     synchronized ServiceView view(String generator) {
-        JsonNode section = overrides.getOrDefault(generator, config.generatorSections().get(generator));
-        return new ServiceView(config.name(), Merge.visible(config, backends), section);
+        // every installed generator's section, configured or not: a templates-only setup still
+        // reads the services' haproxy.port
+        Map<String, JsonNode> sections = new HashMap<>(config.generatorSections());
+        sections.putAll(overrides);
+        JsonNode own = sections.get(generator);
+        return new ServiceView(config.name(), Merge.visible(config, backends),
+                own != null ? own : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), sections);
     }
 
     synchronized List<Backend> backends() {
         return backends;
+    }
+
+    /** The backends the generators get (label filters and leader election applied). */
+    synchronized List<Backend> visibleBackends() {
+        return Merge.visible(config, backends);
+    }
+
+    synchronized boolean failing() {
+        return failing;
+    }
+
+    synchronized Instant lastEventAt() {
+        return lastEventAt;
+    }
+
+    synchronized Instant lastChangeAt() {
+        return lastChangeAt;
+    }
+
+    /** A consistent snapshot for the status page. */
+    synchronized ServiceStatus status(String catalog) {
+        return new ServiceStatus(config.name(), config.method(), catalog, Merge.visible(config, backends), initialized, failing,
+                lastError, lastErrorAt, failures, lastEventAt, lastChangeAt, rejected.get(), lastRejected);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ConfigGenerator;
@@ -48,6 +50,9 @@ final class FileOutputGenerator implements ConfigGenerator {
             }
             Path file = directory.resolve(view.name() + ".json");
             if (AtomicFiles.writeIfChanged(file, json)) {
+                // synapse_generator_writes_total
+                Counter.builder("synapse.generator.writes").tag("generator", "file_output").description("Output files written")
+                        .register(Metrics.globalRegistry).increment();
                 LOG.info("file_output: wrote {} ({} backends)", file, view.backends().size());
             }
             written.put(view.name(), json);

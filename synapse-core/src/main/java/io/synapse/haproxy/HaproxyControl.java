@@ -1,5 +1,6 @@
 package io.synapse.haproxy;
 
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import org.slf4j.Logger;
@@ -426,6 +427,10 @@ final class HaproxyControl implements AutoCloseable {
         }
         long sent = batch.size() + second.size();
         liveCommands += sent;
+        if (touched >= 0) {
+            // synapse_haproxy_runtime_updates_total: changes the runtime API took (ok) or that fell back to a reload (failed)
+            Metrics.counter("synapse.haproxy.runtime.updates", "result", worked ? "ok" : "failed").increment();
+        }
         if (worked && touched >= 0) {
             LOG.info("haproxy: {} server change(s) applied through the runtime API in {} ms ({} command(s)), no reload", touched,
                     String.format("%.1f", (System.nanoTime() - t0) / 1e6), sent);

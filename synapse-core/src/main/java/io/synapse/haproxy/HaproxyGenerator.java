@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
 import io.synapse.output.Commands;
 import io.synapse.spi.Backend;
@@ -178,6 +180,9 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             AtomicFiles.write(target, content);
             writes++;
+            // synapse_generator_writes_total
+            Counter.builder("synapse.generator.writes").tag("generator", "haproxy").description("Output files written")
+                    .register(Metrics.globalRegistry).increment();
             LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered) in {} ms", target, size, rendered,
                     String.format("%.1f", (System.nanoTime() - t0) / 1e6));
         }

@@ -1,8 +1,11 @@
 package io.synapse.haproxy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,6 +38,18 @@ final class Reloader implements AutoCloseable {
     private boolean scheduled;
     private boolean everReloaded;
     private int failures;
+    private boolean counted;
+
+    /**
+     * synapse_haproxy_reloads_total{result}: reloads run (ok, failed), and requests that had to wait
+     * for restart_interval or joined a pending reload (rate_limited). Registered at the first
+     * request (after a status endpoint started), all three at once so that each series exists.
+     */
+    private static Counter reloads(String result) {
+        return Counter.builder("synapse.haproxy.reloads").tag("result", result)
+                .description("HAProxy reloads run (ok, failed) and reload requests delayed or coalesced by restart_interval (rate_limited)")
+                .register(Metrics.globalRegistry);
+    }
 
     Reloader(double intervalSeconds, double jitter, Action action) {
         this.action = requireNonNull(action, "action is null");
@@ -49,7 +64,15 @@ final class Reloader implements AutoCloseable {
 
     /** Asks for a reload: now if the last one is at least an interval ago, else at the end of the interval. */
     synchronized void request() {
-        if (scheduled || executor.isShutdown()) {
+        if (!counted) {
+            counted = true;
+            List.of("ok", "failed", "rate_limited").forEach(Reloader::reloads);
+        }
+        if (executor.isShutdown()) {
+            return;
+        }
+        if (scheduled) {
+            reloads("rate_limited").increment();
             return;
         }
         scheduled = true;
@@ -57,6 +80,9 @@ final class Reloader implements AutoCloseable {
         long earliest = everReloaded ? lastReloadNanos + intervalNanos : now;
         if (jitter > 0 && everReloaded) {
             earliest += (long) (intervalNanos * jitter * ThreadLocalRandom.current().nextDouble());
+        }
+        if (earliest > now) {
+            reloads("rate_limited").increment();
         }
         executor.schedule(this::reload, Math.max(0, earliest - now), TimeUnit.NANOSECONDS);
     }
@@ -72,6 +98,7 @@ final class Reloader implements AutoCloseable {
             if (done == null) {
                 return;
             }
+            reloads("ok").increment();
             synchronized (this) {
                 if (failures > 0) {
                     LOG.info("haproxy reloaded after {} failed attempt(s): {}", failures, done);
@@ -85,6 +112,7 @@ final class Reloader implements AutoCloseable {
         } catch (Exception e) {
             synchronized (this) {
                 failures++;
+                reloads("failed").increment();
                 LOG.warn("haproxy reload failed ({}); retrying", e.getMessage());
                 LOG.debug("haproxy reload failure detail", e);
                 request();

@@ -106,7 +106,7 @@ public record Backend(
 
     /** The de-duplication key of the reference: host, port and name. */
     public String identity() {
-        return host + ":" + port + (name == null ? "" : "/" + name);
+        return name == null ? host + ":" + port : host + ":" + port + "/" + name;
     }
 
     /** Human-readable form used in log lines: {@code name@host:port} or {@code host:port}. */

@@ -11,6 +11,14 @@ public interface GeneratorFactory {
     String name();
 
     /**
+     * Whether the top-level section is a list (each entry one output, like {@code templates})
+     * instead of an object. The loader reports any other shape with its path.
+     */
+    default boolean sectionIsList() {
+        return false;
+    }
+
+    /**
      * Validates the global section and every service's section, reporting each problem with its
      * full JSON path, and returns the generator, or {@code null} when there were problems. Must not
      * write anything: {@code --check} calls it too.

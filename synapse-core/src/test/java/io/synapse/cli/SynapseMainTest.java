@@ -68,6 +68,36 @@ class SynapseMainTest {
     }
 
     @Test
+    void aBadStatusAddressIsAConfigErrorWithItsPath() throws Exception {
+        ObjectNode c = config();
+        c.set("status", json("{'port': 9090, 'bind_address': 'status.example.com'}"));
+        Path file = TestConfigs.write(dir, c);
+        assertThat(run("--config", file.toString(), "--check")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("synapse: invalid configuration " + file + ":\n"
+                + "  status.bind_address: expected an IP address (127.0.0.1 for this host only, 0.0.0.0 for every interface, "
+                + "or ::1 / ::) or \"localhost\", got \"status.example.com\"\n");
+        assertThat(dir.resolve("haproxy.cfg")).doesNotExist();
+    }
+
+    @Test
+    void aBadStatusAddressOnTheCommandLine() {
+        assertThat(run("--config", TestConfigs.write(dir, config()).toString(), "--status-address", "9090")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo(
+                "synapse: --status-address: expected ADDRESS:PORT like 127.0.0.1:9090 or [::1]:9090, got \"9090\"\n");
+        assertThat(dir.resolve("haproxy.cfg")).doesNotExist();
+    }
+
+    @Test
+    void aStatusAddressInUseStopsTheDaemonBeforeItWritesAnything() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThat(run("--config", TestConfigs.write(dir, config()).toString(), "--status-address", "127.0.0.1:" + port)).isEqualTo(1);
+            assertThat(err.toString()).isEqualTo("synapse: status endpoint 127.0.0.1:" + port + ": cannot listen: Address already in use\n");
+        }
+        assertThat(dir.resolve("haproxy.cfg")).doesNotExist();
+    }
+
+    @Test
     void checkAcceptsAValidConfig() {
         assertThat(run("--config", TestConfigs.write(dir, config()).toString(), "--check")).isZero();
         assertThat(out.toString()).isEqualTo("configuration OK: 1 service(s), generators haproxy\n");
@@ -77,7 +107,8 @@ class SynapseMainTest {
     @Test
     void helpAndMissingConfig() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("Usage: synapse", "--config=FILE", "--once", "--check", "Exit status");
+        assertThat(out.toString()).contains("Usage: synapse", "--config=FILE", "--once", "--check", "--status-address=ADDRESS:PORT",
+                "SYNAPSE_LOG_FORMAT=json", "Exit status");
         assertThat(out.toString()).contains("default: $SYNAPSE_CONFIG");
         if (System.getenv("SYNAPSE_CONFIG") == null) {
             assertThat(run()).isEqualTo(2);

@@ -63,7 +63,7 @@ class ConfigLoaderTest {
         c.putObject("services").set("api", api);
         ((ObjectNode) c.get("services")).set("db", json("{'discovery': {'method': 'zk'}}"));
         assertThat(problems(c)).containsExactlyInAnyOrder(
-                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs and the generators file_output, haproxy",
+                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs, status and the generators file_output, haproxy, templates",
                 "services.api.keep_defualt_servers: unknown key (did you mean \"keep_default_servers\"?)",
                 "services.api.default_servers[0].host: expected an IP address or a DNS name, got \"bad host\\u000abind :1\"",
                 "services.db.discovery.method: unknown method \"zk\" (installed: base, fake)",
@@ -71,11 +71,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theStatusSectionIsOffUnlessConfigured() throws Exception {
+        assertThat(loader.load(base(), dir, new ConfigProblems()).status()).isNull();
+        ObjectNode c = base();
+        c.set("status", json("{'port': '${PORT:-9090}'}"));
+        assertThat(loader.load(c, dir, new ConfigProblems()).status())
+                .isEqualTo(new io.synapse.common.status.StatusSettings("127.0.0.1", 9090));
+        c.set("status", json("{'port': 0, 'bind_address': '10.0.0.300', 'tls': true}"));
+        assertThat(problems(c)).containsExactly(
+                "status.tls: unknown key",
+                "status.port: expected an integer 1-65535, got 0",
+                "status.bind_address: expected an IP address (127.0.0.1 for this host only, 0.0.0.0 for every interface, or ::1 / ::) "
+                        + "or \"localhost\", got \"10.0.0.300\"");
+    }
+
+    @Test
     void rubyWatchersThatAreNotShippedSaySo() {
         ObjectNode c = base();
         ((ObjectNode) c.get("services").get("api").get("discovery")).put("method", "docker");
         assertThat(problems(c)).containsExactly(
-                "services.api.discovery.method: watcher \"docker\" is not supported by this synapse (installed: base, fake)");
+                "services.api.discovery.method: watcher \"docker\" is not installed: its jar (watcher-docker) is missing from lib/ or plugins/"
+                        + " (installed: base, fake)");
     }
 
     @Test
@@ -105,7 +121,7 @@ class ConfigLoaderTest {
     @Test
     void missingDiscoveryAndGenerator() {
         assertThat(problems(json("{'services': {'api': {}}}"))).containsExactly(
-                "no generator configured: add at least one of file_output, haproxy",
+                "no generator configured: add at least one of file_output, haproxy, templates",
                 "services.api.discovery: is required",
                 "services.api.discovery.method: is required");
     }

@@ -69,17 +69,22 @@ class StaticFilePluginTest {
 
     /** Packs the compiled example classes and their service registration into a jar. */
     static void buildPluginJar(Path jar) throws Exception {
-        Path classes = Path.of(StaticFileWatcherFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        buildPluginJar(jar, StaticFileWatcherFactory.class);
+    }
+
+    /** Packs a compiled watcher factory of this package (with its nested classes) and its service registration into a jar. */
+    static void buildPluginJar(Path jar, Class<?> factory) throws Exception {
+        Path classes = Path.of(factory.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path pkg = classes.resolve("io/synapse/example");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out);
              Stream<Path> files = Files.list(pkg)) {
-            for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().startsWith("StaticFileWatcherFactory"))::iterator) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().startsWith(factory.getSimpleName()))::iterator) {
                 j.putNextEntry(new JarEntry(classes.relativize(f).toString()));
                 j.write(Files.readAllBytes(f));
                 j.closeEntry();
             }
             j.putNextEntry(new JarEntry("META-INF/services/io.synapse.spi.WatcherFactory"));
-            j.write((StaticFileWatcherFactory.class.getName() + "\n").getBytes());
+            j.write((factory.getName() + "\n").getBytes());
             j.closeEntry();
         }
     }

@@ -7,6 +7,9 @@ import static java.util.Objects.requireNonNull;
 
 /** One EC2 filter: a name and the values it accepts (kept sorted and distinct, so equal filters are equal). */
 record Ec2Filter(String name, List<String> values) implements Comparable<Ec2Filter> {
+    /** The filter every poll adds: running instances only. */
+    static final Ec2Filter RUNNING = of("instance-state-name", "running");
+
     Ec2Filter {
         requireNonNull(name, "name is null");
         values = List.copyOf(new TreeSet<>(requireNonNull(values, "values is null")));

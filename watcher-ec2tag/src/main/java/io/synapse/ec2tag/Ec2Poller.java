@@ -51,7 +51,6 @@ final class Ec2Poller {
 
     static final int MAX_RESULTS = 1000;
     static final int MAX_PAGES = 1000;
-    static final Ec2Filter RUNNING = Ec2Filter.of("instance-state-name", "running");
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(20);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
@@ -90,7 +89,7 @@ final class Ec2Poller {
     Ec2Poller(PollerKey key) {
         this.key = requireNonNull(key, "key is null");
         List<software.amazon.awssdk.services.ec2.model.Filter> filters = new ArrayList<>();
-        filters.add(RUNNING.toSdk());
+        filters.add(Ec2Filter.RUNNING.toSdk());
         key.filters().forEach(f -> filters.add(f.toSdk()));
         this.requestFilters = List.copyOf(filters);
         this.httpClient = UrlConnectionHttpClient.builder()

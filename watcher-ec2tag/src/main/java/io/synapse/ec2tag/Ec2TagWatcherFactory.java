@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
@@ -37,19 +38,24 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
     /**
      * The live pollers, one per {@link PollerKey}: the first watcher of a key creates its poller,
      * the last one to leave closes it. JVM-wide, so that sharing does not depend on how many
-     * factory instances the engine makes.
+     * factory instances the engine makes. In a holder class, so that the poller and the AWS SDK
+     * are loaded only when a service uses this watcher, not by {@code --check} or other services.
      */
-    private static final SharedResources<PollerKey, Ec2Poller> SHARED = pollers();
+    private static final class Shared {
+        static final SharedResources<PollerKey, Ec2Poller> POLLERS = pollers();
+    }
 
-    private final SharedResources<PollerKey, Ec2Poller> pollers;
+    private final Supplier<SharedResources<PollerKey, Ec2Poller>> pollers;
     private final Function<String, String> env;
 
     public Ec2TagWatcherFactory() {
-        this(SHARED, System::getenv);
+        this.pollers = () -> Shared.POLLERS;
+        this.env = System::getenv;
     }
 
     Ec2TagWatcherFactory(SharedResources<PollerKey, Ec2Poller> pollers, Function<String, String> env) {
-        this.pollers = requireNonNull(pollers, "pollers is null");
+        requireNonNull(pollers, "pollers is null");
+        this.pollers = () -> pollers;
         this.env = requireNonNull(env, "env is null");
     }
 
@@ -107,7 +113,7 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
                     problems.add("filters", "filter name " + RegistryValues.quote(name) + ": expected a non-empty name without control characters");
                     continue;
                 }
-                if (name.equals(Ec2Poller.RUNNING.name())) {
+                if (name.equals(Ec2Filter.RUNNING.name())) {
                     problems.add(path, "set by the watcher, which reads running instances only");
                 } else if (config.tagName() != null && name.equals("tag:" + config.tagName())) {
                     problems.add(path, "set by tag_name and tag_value");
@@ -133,7 +139,7 @@ public final class Ec2TagWatcherFactory implements WatcherFactory<Ec2TagConfig> 
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new Ec2TagWatcher(context.serviceName(), settings(context, config), listener, pollers);
+        return new Ec2TagWatcher(context.serviceName(), settings(context, config), listener, pollers.get());
     }
 
     /** Validates and applies defaults; throws IllegalArgumentException listing every problem. */

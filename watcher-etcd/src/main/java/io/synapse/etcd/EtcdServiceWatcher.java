@@ -108,8 +108,14 @@ final class EtcdServiceWatcher implements ServiceWatcher {
         this.serial = new SerialExecutor("etcd watcher of service " + service);
         this.prefixKey = ByteSequence.from(settings.prefix(), StandardCharsets.UTF_8);
         this.prefixEnd = prefixEnd(prefixKey);
-        this.prefixState = new PrefixState(settings.decoder(), (key, reason) -> LOG.warn(
-                "service {}: skipping etcd key {}: {}", service, RegistryValues.quote(key), reason));
+        this.prefixState = new PrefixState(settings.decoder(), (key, reason) -> {
+            LOG.warn("service {}: skipping etcd key {}: {}", service, RegistryValues.quote(key), reason);
+            try {
+                listener.onRejected(key, reason);
+            } catch (RuntimeException e) {
+                LOG.error("service {}: the listener failed", service, e);
+            }
+        });
     }
 
     @Override

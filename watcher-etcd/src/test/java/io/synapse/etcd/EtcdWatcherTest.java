@@ -194,6 +194,11 @@ class EtcdWatcherTest {
                     "service bad: skipping etcd key \"/bad/broken\": missing \"port\"",
                     "service bad: skipping etcd key \"/bad/evil\": host \"10.0.0.1\\u000abackend x\": expected an IP address or a DNS name",
                     "service bad: skipping etcd key \"/bad/broken\": not valid JSON");
+            // the engine counts what the watcher skipped (synapse_registrations_rejected_total)
+            assertThat(listener.rejected).containsExactly(
+                    "/bad/broken: missing \"port\"",
+                    "/bad/evil: host \"10.0.0.1\\u000abackend x\": expected an IP address or a DNS name",
+                    "/bad/broken: not valid JSON");
             assertThat(listener.failures).isEmpty();
         } finally {
             logger.detachAppender(logs);

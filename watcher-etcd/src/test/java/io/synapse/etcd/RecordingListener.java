@@ -11,6 +11,13 @@ final class RecordingListener implements WatcherListener {
     final List<List<Backend>> snapshots = new CopyOnWriteArrayList<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     final List<Throwable> causes = new CopyOnWriteArrayList<>();
+    /** {@code registration: reason} of each onRejected. */
+    final List<String> rejected = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onRejected(String registration, String reason) {
+        rejected.add(registration + ": " + reason);
+    }
 
     @Override
     public void onBackends(List<Backend> backends) {

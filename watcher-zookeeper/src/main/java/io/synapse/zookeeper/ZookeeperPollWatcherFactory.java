@@ -7,6 +7,8 @@ import io.synapse.spi.WatcherContext;
 import io.synapse.spi.WatcherFactory;
 import io.synapse.spi.WatcherListener;
 
+import java.util.function.Supplier;
+
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -15,14 +17,15 @@ import static java.util.Objects.requireNonNull;
  * watching the same path would make a change fan out to all of them at once.
  */
 public final class ZookeeperPollWatcherFactory implements WatcherFactory<ZookeeperConfig> {
-    private final ZooKeeperClients clients;
+    private final Supplier<ZooKeeperClients> clients;
 
     public ZookeeperPollWatcherFactory() {
-        this(ZookeeperWatcherFactory.SHARED);
+        this.clients = () -> ZookeeperWatcherFactory.Shared.CLIENTS;
     }
 
     ZookeeperPollWatcherFactory(ZooKeeperClients clients) {
-        this.clients = requireNonNull(clients, "clients is null");
+        requireNonNull(clients, "clients is null");
+        this.clients = () -> clients;
     }
 
     @Override
@@ -45,6 +48,6 @@ public final class ZookeeperPollWatcherFactory implements WatcherFactory<Zookeep
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new ZookeeperWatcher(context, Settings.resolve(config, true), listener, clients);
+        return new ZookeeperWatcher(context, Settings.resolve(config, true), listener, clients.get());
     }
 }

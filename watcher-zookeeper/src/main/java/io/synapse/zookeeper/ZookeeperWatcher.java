@@ -303,6 +303,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
             if (known == null || known.data() != UNREADABLE) {
                 LOG.warn("service {}: skipping child {} of {}: not readable with the configured credentials (NOAUTH)",
                         service, RegistryValues.quote(name), settings.path());
+                notify(() -> listener.onRejected(ZKPaths.makePath(settings.path(), name),
+                        "not readable with the configured credentials (NOAUTH)"));
                 children.put(name, new Child(UNREADABLE, null, NerveRegistration.sequenceOf(name)));
             }
         } else {
@@ -318,6 +320,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
         if (decoded.backend() == null) {
             if (decoded.broken()) {
                 LOG.warn("service {}: skipping child {} of {}: {}", service, RegistryValues.quote(name), settings.path(), decoded.problem());
+                notify(() -> listener.onRejected(ZKPaths.makePath(settings.path(), name), decoded.problem()));
             } else {
                 LOG.info("service {}: child {} of {} is not serving: {}", service, RegistryValues.quote(name), settings.path(), decoded.problem());
             }

@@ -10,6 +10,7 @@ import io.synapse.spi.WatcherListener;
 import org.apache.curator.framework.state.ConnectionState;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -25,17 +26,24 @@ public final class ZookeeperWatcherFactory implements WatcherFactory<ZookeeperCo
     static final ZooKeeperClientSettings CLIENT_SETTINGS = new ZooKeeperClientSettings(
             Duration.ofSeconds(30), Duration.ofSeconds(10), true, null, "synapse-zookeeper");
 
-    /** The connections every factory created by {@link java.util.ServiceLoader} shares. */
-    static final ZooKeeperClients SHARED = clients(CLIENT_SETTINGS);
+    /**
+     * The connections every factory created by {@link java.util.ServiceLoader} shares. In a holder
+     * class, so that Curator is loaded only when a service uses ZooKeeper, not by {@code --check}
+     * or other services.
+     */
+    static final class Shared {
+        static final ZooKeeperClients CLIENTS = clients(CLIENT_SETTINGS);
+    }
 
-    private final ZooKeeperClients clients;
+    private final Supplier<ZooKeeperClients> clients;
 
     public ZookeeperWatcherFactory() {
-        this(SHARED);
+        this.clients = () -> Shared.CLIENTS;
     }
 
     ZookeeperWatcherFactory(ZooKeeperClients clients) {
-        this.clients = requireNonNull(clients, "clients is null");
+        requireNonNull(clients, "clients is null");
+        this.clients = () -> clients;
     }
 
     /** A pool of connections whose state changes are logged with what they mean for the watchers. */
@@ -65,6 +73,6 @@ public final class ZookeeperWatcherFactory implements WatcherFactory<ZookeeperCo
         requireNonNull(context, "context is null");
         requireNonNull(config, "config is null");
         requireNonNull(listener, "listener is null");
-        return new ZookeeperWatcher(context, Settings.resolve(config, false), listener, clients);
+        return new ZookeeperWatcher(context, Settings.resolve(config, false), listener, clients.get());
     }
 }

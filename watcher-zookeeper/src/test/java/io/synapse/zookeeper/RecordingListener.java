@@ -15,6 +15,13 @@ final class RecordingListener implements WatcherListener {
     final List<Long> arrivals = new CopyOnWriteArrayList<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     final List<Map<String, JsonNode>> configs = new CopyOnWriteArrayList<>();
+    /** {@code registration: reason} of each onRejected. */
+    final List<String> rejected = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onRejected(String registration, String reason) {
+        rejected.add(registration + ": " + reason);
+    }
 
     @Override
     public void onBackends(List<Backend> backends) {

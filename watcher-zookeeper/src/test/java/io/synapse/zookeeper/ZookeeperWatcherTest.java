@@ -183,6 +183,9 @@ class ZookeeperWatcherTest {
             await().until(() -> listener.addresses().get(0).equals("10.0.3.1:80"));
             assertThat(listener.addresses()).hasSize(5);
             assertThat(Zk.count(log, "WARN", "skipping child")).isEqualTo(2);
+            // reported to the engine once per distinct problem, as warned (synapse_registrations_rejected_total)
+            assertThat(listener.rejected).hasSize(2).allSatisfy(r -> assertThat(r).startsWith(bad + ": "));
+            assertThat(listener.rejected.get(0)).isEqualTo(bad + ": port 70000: expected an integer 1-65535");
             assertThat(listener.failures).isEmpty();
         } finally {
             Zk.detach(log);

@@ -123,18 +123,34 @@ public record AwsAccess(String region, URI endpoint, StaticKeys keys) {
 
     /** The static keys, or the SDK's default chain (environment, profile, instance role...). */
     public AwsCredentialsProvider credentialsProvider() {
-        return keys == null
-                ? DefaultCredentialsProvider.create()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()));
+        return Sdk.credentialsProvider(this);
     }
 
     /** Sets region, credentials and the endpoint override on an SDK client builder. */
     public <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-        builder.region(Region.of(region)).credentialsProvider(credentialsProvider());
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
+        return Sdk.configure(this, builder);
+    }
+
+    /**
+     * What touches the SDK, apart, so that reading and checking a config (this record's own
+     * methods) loads no AWS class: the JVM verifies a class's methods when it loads it, and these
+     * make it load the SDK's credential types.
+     */
+    private static final class Sdk {
+        static AwsCredentialsProvider credentialsProvider(AwsAccess access) {
+            return access.keys() == null
+                    ? DefaultCredentialsProvider.create()
+                    : StaticCredentialsProvider.create(AwsBasicCredentials.create(access.keys().accessKeyId(),
+                            access.keys().secretAccessKey()));
         }
-        return builder;
+
+        static <B extends AwsClientBuilder<B, ?>> B configure(AwsAccess access, B builder) {
+            builder.region(Region.of(access.region())).credentialsProvider(credentialsProvider(access));
+            if (access.endpoint() != null) {
+                builder.endpointOverride(access.endpoint());
+            }
+            return builder;
+        }
     }
 
     /** For log lines: the region, and the endpoint when overridden. Credentials are left out. */

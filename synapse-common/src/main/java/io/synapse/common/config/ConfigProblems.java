@@ -11,28 +11,35 @@ import static java.util.Objects.requireNonNull;
  */
 public final class ConfigProblems {
     private final List<String> messages;
-    private final String prefix;
+    // the path is joined only when a problem needs it: a large config makes a view per value
+    private final ConfigProblems parent;
+    private final String segment;
+    private String prefix;
 
     public ConfigProblems() {
-        this(new ArrayList<>(), "");
+        this.messages = new ArrayList<>();
+        this.parent = null;
+        this.segment = "";
+        this.prefix = "";
     }
 
-    private ConfigProblems(List<String> messages, String prefix) {
-        this.messages = messages;
-        this.prefix = prefix;
+    private ConfigProblems(ConfigProblems parent, String segment) {
+        this.messages = parent.messages;
+        this.parent = parent;
+        this.segment = segment;
     }
 
     /** A view whose paths are relative to {@code path}; problems land in the same list. */
     public ConfigProblems at(String path) {
         requireNonNull(path, "path is null");
-        return new ConfigProblems(messages, join(prefix, path));
+        return new ConfigProblems(this, path);
     }
 
     /** Adds {@code "<prefix>.<path>: <message>"}. An empty path names the prefix itself. */
     public void add(String path, String message) {
         requireNonNull(path, "path is null");
         requireNonNull(message, "message is null");
-        String full = join(prefix, path);
+        String full = join(path(), path);
         messages.add(full.isEmpty() ? message : full + ": " + message);
     }
 
@@ -49,6 +56,9 @@ public final class ConfigProblems {
     }
 
     public String path() {
+        if (prefix == null) {
+            prefix = join(parent.path(), segment);
+        }
         return prefix;
     }
 

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 
 import io.synapse.common.registry.RegistryValues;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -40,23 +40,28 @@ public final class EnvSubstitution {
     }
 
     private static void walk(JsonNode node, Function<String, String> env, ConfigProblems problems) {
+        // only strings with a '$' can change: a large config has a hundred thousand without one
         if (node instanceof ObjectNode object) {
-            List<String> keys = new ArrayList<>();
-            object.fieldNames().forEachRemaining(keys::add);
-            for (String key : keys) {
-                JsonNode child = object.get(key);
+            // replacing the value of an existing key does not disturb the iteration
+            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode child = e.getValue();
                 if (child.isTextual()) {
-                    object.set(key, substituted(child.asText(), env, problems.at(key)));
-                } else {
-                    walk(child, env, problems.at(key));
+                    if (child.asText().indexOf('$') >= 0) {
+                        e.setValue(substituted(child.asText(), env, problems.at(e.getKey())));
+                    }
+                } else if (child.isContainerNode()) {
+                    walk(child, env, problems.at(e.getKey()));
                 }
             }
         } else if (node instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {
                 JsonNode child = array.get(i);
                 if (child.isTextual()) {
-                    array.set(i, substituted(child.asText(), env, problems.at("[" + i + "]")));
-                } else {
+                    if (child.asText().indexOf('$') >= 0) {
+                        array.set(i, substituted(child.asText(), env, problems.at("[" + i + "]")));
+                    }
+                } else if (child.isContainerNode()) {
                     walk(child, env, problems.at("[" + i + "]"));
                 }
             }

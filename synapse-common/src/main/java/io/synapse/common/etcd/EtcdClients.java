@@ -7,6 +7,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.metrics.RegistryConnections;
 import io.synapse.common.tls.TlsFiles;
 import io.synapse.common.tls.TlsFiles.TlsException;
 import org.slf4j.Logger;
@@ -31,10 +32,20 @@ public final class EtcdClients implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdClients.class);
 
     private final EtcdClientSettings settings;
+    private final String daemon;
     private final SharedResources<EtcdConnection, SharedEtcdClient> pool;
 
     public EtcdClients(EtcdClientSettings settings) {
+        this(settings, "synapse");
+    }
+
+    /**
+     * @param daemon the metric prefix of the clients' state: {@code <daemon>_registry_connected{registry="etcd"}}
+     *     ({@code synapse} for the watcher, {@code nerve} for nerve)
+     */
+    public EtcdClients(EtcdClientSettings settings, String daemon) {
         this.settings = requireNonNull(settings, "settings is null");
+        this.daemon = requireNonNull(daemon, "daemon is null");
         this.pool = new SharedResources<>("etcd client", this::create, this::dispose);
     }
 
@@ -84,6 +95,8 @@ public final class EtcdClients implements AutoCloseable {
     private SharedEtcdClient create(EtcdConnection connection) {
         try {
             SharedEtcdClient shared = new SharedEtcdClient(connection, newClient(connection, settings));
+            shared.registerMetrics(RegistryConnections.register(daemon, "etcd", connection.describe(), shared::isConnected,
+                    shared::channelState));
             LOG.info("etcd {}: client created", connection);
             return shared;
         } catch (TlsException e) {

@@ -17,6 +17,7 @@ public final class SharedEtcdClient {
     private final EtcdConnection connection;
     private final Client client;
     private volatile boolean reflectionFailed;
+    private volatile io.synapse.common.metrics.RegistryConnections.Registration metrics;
 
     SharedEtcdClient(EtcdConnection connection, Client client) {
         this.connection = requireNonNull(connection, "connection is null");
@@ -39,24 +40,71 @@ public final class SharedEtcdClient {
         if (reflectionFailed) {
             return false;
         }
+        // jetcd does not expose its channel; without this, gRPC's reconnect backoff (growing to 120 s)
+        // would delay the first successful retry long after etcd came back.
+        ManagedChannel channel = channel();
+        if (channel == null) {
+            return false;
+        }
         try {
-            // jetcd does not expose its channel; without this, gRPC's reconnect backoff (growing to 120 s)
-            // would delay the first successful retry long after etcd came back.
-            Field manager = client.getClass().getDeclaredField("connectionManager");
-            manager.setAccessible(true);
-            Object connectionManager = manager.get(client);
-            Method getChannel = connectionManager.getClass().getDeclaredMethod("getChannel");
-            getChannel.setAccessible(true);
-            ((ManagedChannel) getChannel.invoke(connectionManager)).resetConnectBackoff();
+            channel.resetConnectBackoff();
             return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (RuntimeException e) {
             reflectionFailed = true;
             LOG.debug("cannot reset the gRPC reconnect backoff of the jetcd client: {}", e.toString());
             return false;
         }
     }
 
+    /**
+     * The gRPC channel's state without asking it to connect: {@code READY} (connected), {@code
+     * CONNECTING}, {@code TRANSIENT_FAILURE}, {@code IDLE} (no call in progress, nothing open) or
+     * {@code SHUTDOWN}; {@code UNKNOWN} when this jetcd version does not let us reach its channel.
+     */
+    public String channelState() {
+        ManagedChannel channel = channel();
+        if (channel == null) {
+            return "UNKNOWN";
+        }
+        try {
+            return channel.getState(false).name();
+        } catch (RuntimeException e) {
+            return "UNKNOWN";
+        }
+    }
+
+    /** Whether the channel is {@link #channelState() READY}. */
+    public boolean isConnected() {
+        return "READY".equals(channelState());
+    }
+
+    /** jetcd's channel (it has no getter for it), or null when it cannot be reached. */
+    private ManagedChannel channel() {
+        if (reflectionFailed) {
+            return null;
+        }
+        try {
+            Field manager = client.getClass().getDeclaredField("connectionManager");
+            manager.setAccessible(true);
+            Object connectionManager = manager.get(client);
+            Method getChannel = connectionManager.getClass().getDeclaredMethod("getChannel");
+            getChannel.setAccessible(true);
+            return (ManagedChannel) getChannel.invoke(connectionManager);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            reflectionFailed = true;
+            LOG.debug("cannot reach the gRPC channel of the jetcd client: {}", e.toString());
+            return null;
+        }
+    }
+
+    void registerMetrics(io.synapse.common.metrics.RegistryConnections.Registration registration) {
+        this.metrics = registration;
+    }
+
     void close() {
+        if (metrics != null) {
+            metrics.close();
+        }
         client.close();
     }
 

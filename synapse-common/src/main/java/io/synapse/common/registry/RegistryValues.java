@@ -181,25 +181,33 @@ public final class RegistryValues {
         return isIpv4(host) || isIpv6(host);
     }
 
+    /** Dotted-quad IPv4 without leading zeros; reads the string in place (it runs for every backend). */
     static boolean isIpv4(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3) {
-                return false;
-            }
-            for (int i = 0; i < part.length(); i++) {
-                if (part.charAt(i) < '0' || part.charAt(i) > '9') {
+        int n = s.length();
+        int parts = 0;
+        int i = 0;
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                if (i - start == 3) {
                     return false;
                 }
+                value = value * 10 + (s.charAt(i) - '0');
+                i++;
             }
-            if (Integer.parseInt(part) > 255 || (part.length() > 1 && part.charAt(0) == '0')) {
+            if (i == start || value > 255 || (i - start > 1 && s.charAt(start) == '0')) {
                 return false;
             }
+            parts++;
+            if (i == n) {
+                return parts == 4;
+            }
+            if (s.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
         }
-        return true;
     }
 
     static boolean isIpv6(String s) {
@@ -241,25 +249,29 @@ public final class RegistryValues {
         return doubleColon >= 0 ? count < 8 : count == 8;
     }
 
+    /** Labels of letters, digits, {@code -} and {@code _}, not all numeric; reads the string in place. */
     static boolean isDnsName(String s) {
-        String name = s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
-        if (name.isEmpty()) {
+        int end = s.endsWith(".") ? s.length() - 1 : s.length();
+        if (end == 0) {
             return false;
         }
-        String[] labels = name.split("\\.", -1);
         boolean allNumeric = true;
-        for (String label : labels) {
-            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
-                return false;
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                if (!(isAsciiAlnum(c) || c == '-' || c == '_')) {
+        int labelStart = 0;
+        for (int i = 0; i <= end; i++) {
+            if (i == end || s.charAt(i) == '.') {
+                int length = i - labelStart;
+                if (length == 0 || length > 63 || s.charAt(labelStart) == '-' || s.charAt(i - 1) == '-') {
                     return false;
                 }
-                if (c < '0' || c > '9') {
-                    allNumeric = false;
-                }
+                labelStart = i + 1;
+                continue;
+            }
+            char c = s.charAt(i);
+            if (!(isAsciiAlnum(c) || c == '-' || c == '_')) {
+                return false;
+            }
+            if (c < '0' || c > '9') {
+                allNumeric = false;
             }
         }
         // "300.1.1.1" or "10.0.0" look like addresses but are not valid ones

@@ -134,6 +134,40 @@ public record TlsFiles(String caFile, String certFile, String keyFile) {
     }
 
     /**
+     * A JDK TLS client context from the files: the CA bundle as the only trust anchors (the JVM's
+     * trust store when there is none), the certificate and key as the client identity.
+     */
+    public javax.net.ssl.SSLContext sslContext() throws TlsException {
+        Material m = load();
+        char[] password = "synapse".toCharArray();
+        try {
+            javax.net.ssl.KeyManagerFactory keys = null;
+            if (m.key() != null) {
+                java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                store.load(null);
+                store.setKeyEntry("client", m.key(), password, m.chain().toArray(java.security.cert.Certificate[]::new));
+                keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                keys.init(store, password);
+            }
+            javax.net.ssl.TrustManagerFactory trust = null;
+            if (!m.trusted().isEmpty()) {
+                java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                store.load(null);
+                for (int i = 0; i < m.trusted().size(); i++) {
+                    store.setCertificateEntry("ca-" + i, m.trusted().get(i));
+                }
+                trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(store);
+            }
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new TlsException(m.key() != null ? Role.KEY_FILE : Role.CA_FILE, "cannot build a TLS context: " + e.getMessage());
+        }
+    }
+
+    /**
      * Reports every problem of the files into {@code problems} (positioned at the section that
      * holds the keys), under the key of the file concerned. Returns whether all is well.
      */

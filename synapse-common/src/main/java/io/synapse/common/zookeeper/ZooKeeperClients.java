@@ -2,6 +2,7 @@ package io.synapse.common.zookeeper;
 
 import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.concurrent.SharedResources.Lease;
+import io.synapse.common.metrics.RegistryConnections;
 import org.apache.curator.RetryPolicy;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -25,6 +26,7 @@ import static java.util.Objects.requireNonNull;
 public final class ZooKeeperClients implements AutoCloseable {
     private final ZooKeeperClientSettings settings;
     private final Function<ConnectionState, String> consequences;
+    private final String daemon;
     private final AtomicInteger numbers = new AtomicInteger();
     private final SharedResources<ZooKeeperEnsemble, ZooKeeperConnection> pool;
 
@@ -33,8 +35,17 @@ public final class ZooKeeperClients implements AutoCloseable {
      *     ({@code "keeping the last known backends"}), or {@code null} for nothing
      */
     public ZooKeeperClients(ZooKeeperClientSettings settings, Function<ConnectionState, String> consequences) {
+        this(settings, consequences, "synapse");
+    }
+
+    /**
+     * @param daemon the metric prefix of the connections' state: {@code <daemon>_registry_connected{registry="zookeeper"}}
+     *     ({@code synapse} for the watchers, {@code nerve} for nerve)
+     */
+    public ZooKeeperClients(ZooKeeperClientSettings settings, Function<ConnectionState, String> consequences, String daemon) {
         this.settings = requireNonNull(settings, "settings is null");
         this.consequences = requireNonNull(consequences, "consequences is null");
+        this.daemon = requireNonNull(daemon, "daemon is null");
         this.pool = new SharedResources<>("ZooKeeper connection", this::open, ZooKeeperConnection::close);
     }
 
@@ -70,6 +81,8 @@ public final class ZooKeeperClients implements AutoCloseable {
 
     private ZooKeeperConnection open(ZooKeeperEnsemble ensemble) {
         ZooKeeperConnection connection = new ZooKeeperConnection(ensemble, settings, numbers.incrementAndGet(), consequences);
+        connection.registerMetrics(RegistryConnections.register(daemon, "zookeeper", ensemble.connectString(), connection::isConnected,
+                () -> connection.lastState() == null ? "CONNECTING" : connection.lastState().name()));
         connection.start();
         return connection;
     }

@@ -1,5 +1,6 @@
 package io.synapse.common.zookeeper;
 
+import io.synapse.common.metrics.RegistryConnections;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -27,6 +28,7 @@ public final class ZooKeeperConnection {
     private final CuratorFramework client;
     private final ScheduledThreadPoolExecutor executor;
     private volatile ConnectionState lastState;
+    private volatile RegistryConnections.Registration metrics;
 
     ZooKeeperConnection(ZooKeeperEnsemble ensemble, ZooKeeperClientSettings settings, int number,
                         Function<ConnectionState, String> consequences) {
@@ -99,6 +101,10 @@ public final class ZooKeeperConnection {
         client.getConnectionStateListenable().removeListener(listener);
     }
 
+    void registerMetrics(RegistryConnections.Registration registration) {
+        this.metrics = registration;
+    }
+
     void start() {
         LOG.info("ZooKeeper {}: connecting", ensemble);
         client.start();
@@ -106,6 +112,9 @@ public final class ZooKeeperConnection {
 
     void close() {
         LOG.info("ZooKeeper {}: closing the connection (no user left)", ensemble);
+        if (metrics != null) {
+            metrics.close();
+        }
         try {
             client.close();
         } catch (RuntimeException e) {
