@@ -100,17 +100,27 @@ class LiveServersTest {
     }
 
     /** A server as HAProxy runs it ({@code show servers state}) or as the file has it. */
-    record Server(String name, int id, String address, int port, int weight, boolean maintenance) {}
+    record Server(String name, int id, String address, int port, int weight, boolean maintenance, boolean backup) {}
 
     /** The servers of backend {@code web} as the current worker has them. */
     private static Map<String, Server> running(Haproxy.MasterWorker haproxy) throws Exception {
+        // show stat: "bck" is 1 for a backup server (show servers state has no such column)
+        Map<String, Boolean> backup = new TreeMap<>();
+        String[] stat = haproxy.command("@1 show stat").split("\n");
+        List<String> header = List.of(stat[0].substring(2).split(","));
+        for (String line : stat) {
+            String[] c = line.split(",", -1);
+            if (c.length > header.indexOf("bck") && c[0].equals("web")) {
+                backup.put(c[1], "1".equals(c[header.indexOf("bck")]));
+            }
+        }
         Map<String, Server> out = new TreeMap<>();
         for (String line : haproxy.command("@1 show servers state web").split("\n")) {
             String[] w = line.split(" ");
             if (w.length > 18 && w[1].equals("web")) {
                 // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight ... srv_port (18)
                 out.put(w[3], new Server(w[3], Integer.parseInt(w[2]), w[4], Integer.parseInt(w[18]), Integer.parseInt(w[7]),
-                        (Integer.parseInt(w[6]) & 0x1) != 0));
+                        (Integer.parseInt(w[6]) & 0x1) != 0, backup.get(w[3])));
             }
         }
         return out;
@@ -129,7 +139,7 @@ class LiveServersTest {
                 w = Integer.parseInt(weight.group(1));
             }
             out.put(m.group(1), new Server(m.group(1), Integer.parseInt(m.group(4)), m.group(2), Integer.parseInt(m.group(3)), w,
-                    m.group(5).endsWith(" disabled")));
+                    m.group(5).endsWith(" disabled"), (m.group(5) + " ").contains(" backup ")));
         }
         return out;
     }
@@ -170,7 +180,7 @@ class LiveServersTest {
                     }
                 }
                 List<String> names = new ArrayList<>(current.keySet());
-                int op = random.nextInt(4);
+                int op = random.nextInt(5);
                 if (op == 0 && current.size() >= 6 || op == 1 && current.size() <= 2 || (op == 0 || op == 2) && free.isEmpty()) {
                     op = 3;
                 }
@@ -190,19 +200,26 @@ class LiveServersTest {
                         current.put(name, current.get(name).toBuilder().port(free.get(random.nextInt(free.size()))).build());
                         what = "re-address";
                     }
-                    default -> { // a new weight
+                    case 3 -> { // a new weight
                         String name = names.get(random.nextInt(names.size()));
                         current.put(name, current.get(name).toBuilder().weight(1 + random.nextInt(256)).build());
                         what = "re-weight";
                     }
+                    default -> { // the registration's haproxy_server_options: backup, or not (the server is added again under its name)
+                        String name = names.get(random.nextInt(names.size()));
+                        Backend b = current.get(name);
+                        current.put(name, b.toBuilder().haproxyServerOptions(b.haproxyServerOptions() == null ? "backup" : null).build());
+                        what = "backup";
+                    }
                 }
                 done.merge(what, 1, Integer::sum);
                 FakeWatcherFactory.listener("churn").onBackends(snapshot(current));
-                Map<String, Integer> wanted = new TreeMap<>();
-                current.values().forEach(b -> wanted.put(b.name() + "_127.0.0.1:" + b.port(), b.weight()));
+                Map<String, Server> wanted = new TreeMap<>();
+                current.values().forEach(b -> wanted.put(b.name() + "_127.0.0.1:" + b.port(),
+                        new Server(b.name() + "_127.0.0.1:" + b.port(), 0, "127.0.0.1", b.port(), b.weight(), false, b.haproxyServerOptions() != null)));
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(20)).until(() -> {
-                    Map<String, Integer> file = new TreeMap<>();
-                    inFile().values().forEach(s -> file.put(s.name(), s.weight()));
+                    Map<String, Server> file = new TreeMap<>();
+                    inFile().values().forEach(s -> file.put(s.name(), new Server(s.name(), 0, s.address(), s.port(), s.weight(), false, s.backup())));
                     return file.equals(wanted);
                 });
             }
@@ -211,7 +228,7 @@ class LiveServersTest {
             load.close();
             assertThat(load.failed()).as("failed requests (of %s): %s", load.ok() + load.failed(), load.failures()).isZero();
         }
-        assertThat(done).as("changes made").containsKeys("add", "remove", "re-address", "re-weight");
+        assertThat(done).as("changes made").containsKeys("add", "remove", "re-address", "re-weight", "backup");
         // no reload: the same worker served everything
         assertThat(haproxy.workerPid()).isEqualTo(worker);
         assertThat(haproxy.reloads()).isEqualTo(1);
