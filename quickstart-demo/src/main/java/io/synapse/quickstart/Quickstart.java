@@ -256,6 +256,14 @@ final class Quickstart implements AutoCloseable {
             }
         }
         backends.forEach(DemoBackend::close);
+        // TestingServer deletes its data directory, not the properties file it writes beside it
+        try (var files = Files.newDirectoryStream(dir, "zookeeper.configuration*.properties")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: {}", dir, e.getMessage());
+        }
         LOG.info("stopped: synapse, nerve, ZooKeeper, {} backends{}; nothing left running", backends.size(),
                 withHaproxy() ? ", HAProxy" : "");
     }
