@@ -18,11 +18,13 @@ import static io.synapse.quickstart.Quickstart.LOG;
 /** {@code bin/quickstart}: discovery at work on this machine, in one JVM, with nothing to install but HAProxy. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true, version = "quickstart 0.1.0", sortOptions = false,
         description = {
-                "Runs an embedded ZooKeeper, three HTTP backends on 127.0.0.1, nerve registering them and synapse",
-                "keeping haproxy.cfg (and, when haproxy is installed, a running HAProxy) up to date; then shows",
-                "requests spread over the backends, one backend failing its health check and leaving, and coming back.",
+                "Runs in this one JVM: an embedded ZooKeeper, three HTTP backends on 127.0.0.1,",
+                "nerve registering them, synapse keeping ./quickstart/haproxy.cfg up to date and,",
+                "when haproxy is installed, a real HAProxy. Then shows requests spread over the",
+                "backends, one backend failing its health check and leaving, and coming back.",
                 "Ctrl-C stops everything.", ""},
-        footer = {"", "Exit status: 0 done; 1 a part could not start or the demo did not see what it expected; 2 usage."})
+        footer = {"", "Exit status: 0 done; 1 a part could not start or the demo did not see what it",
+                "expected; 2 usage."})
 public final class QuickstartMain implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "stop by itself SECONDS after the start, once the demo has run (default: run until Ctrl-C)")

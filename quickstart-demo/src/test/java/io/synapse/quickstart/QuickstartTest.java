@@ -9,6 +9,10 @@ import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +75,15 @@ class QuickstartTest {
         Run run = Run.start(dir, "--haproxy", haproxy.toString());
         await().atMost(RUN_LIMIT).until(() -> run.text().contains("demo: HAProxy is up (pid "));
         assertThat(HaproxyProcesses.running(dir.resolve("haproxy.cfg"))).isNotEmpty();
+        // the status pages it printed answer
+        Matcher status = Pattern.compile("status pages: synapse (http://\\S+)  nerve (http://\\S+)  ").matcher(run.text());
+        assertThat(status.find()).as(run.text()).isTrue();
+        for (String url : List.of(status.group(1), status.group(2))) {
+            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).as(url).isEqualTo(200);
+            assertThat(page.body()).as(url).contains("<html");
+        }
 
         // SIGTERM, handled as Ctrl-C's SIGINT (the JVM runs the shutdown hook); through the handle,
         // since Process.destroy() would also close the pipe the last lines come through
