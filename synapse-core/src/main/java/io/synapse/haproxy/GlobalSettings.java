@@ -45,6 +45,9 @@ record GlobalSettings(
         Path masterSocketPath,
         Path serverStateFile) {
 
+    /** An {@code extra_sections} header with an address: {@code listen NAME ADDRESS[,ADDRESS...]}. */
+    static final java.util.regex.Pattern ADDRESS_IN_HEADER = java.util.regex.Pattern.compile("(listen|frontend)\\s+(\\S+)\\s+(\\S.*)");
+
     static final List<String> KEYS = List.of("global", "defaults", "extra_sections", "bind_address", "do_writes",
             "config_file_path", "do_reloads", "reload_command", "do_socket", "socket_file_path", "do_checks",
             "check_command", "candidate_config_file_path", "restart_interval", "restart_jitter", "state_file_path",
@@ -69,7 +72,17 @@ record GlobalSettings(
             if (io.synapse.common.registry.RegistryValues.hasControl(e.getKey())) {
                 problems.at("extra_sections").add(e.getKey(), "section header must be a single line");
             } else {
-                extra.put(e.getKey(), ex.lines(e.getKey()));
+                List<String> lines = ex.lines(e.getKey());
+                java.util.regex.Matcher m = ADDRESS_IN_HEADER.matcher(e.getKey().strip());
+                if (m.matches() && lines != null) {
+                    // "listen stats :1937" (HAProxy 1.x): 2.x refuses an address there, takes it as a bind line
+                    List<String> withBind = new java.util.ArrayList<>(lines.size() + 1);
+                    withBind.add("bind " + m.group(3).strip());
+                    withBind.addAll(lines);
+                    extra.put(m.group(1) + " " + m.group(2), withBind);
+                } else {
+                    extra.put(e.getKey(), lines);
+                }
             }
         });
         String bindAddress = f.line("bind_address", "localhost");

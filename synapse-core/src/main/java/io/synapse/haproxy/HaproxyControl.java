@@ -427,11 +427,9 @@ final class HaproxyControl implements AutoCloseable {
         }
         long sent = batch.size() + second.size();
         liveCommands += sent;
-        if (!worked) {
-            // synapse_haproxy_runtime_updates_total{result="failed"}: the change falls back to a reload
-            Metrics.counter("synapse.haproxy.runtime.updates", "result", "failed").increment();
-        } else if (touched >= 0) {
-            Metrics.counter("synapse.haproxy.runtime.updates", "result", "ok").increment();
+        if (touched >= 0) {
+            // synapse_haproxy_runtime_updates_total: changes the runtime API took (ok) or that fell back to a reload (failed)
+            Metrics.counter("synapse.haproxy.runtime.updates", "result", worked ? "ok" : "failed").increment();
         }
         if (worked && touched >= 0) {
             LOG.info("haproxy: {} server change(s) applied through the runtime API in {} ms ({} command(s)), no reload", touched,

@@ -18,6 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,17 +104,29 @@ class LiveServersTest {
     }
 
     /** A server as HAProxy runs it ({@code show servers state}) or as the file has it. */
-    record Server(String name, int id, String address, int port, int weight, boolean maintenance) {}
+    record Server(String name, int id, String address, int port, int weight, boolean maintenance, boolean backup, boolean checked) {}
 
     /** The servers of backend {@code web} as the current worker has them. */
     private static Map<String, Server> running(Haproxy.MasterWorker haproxy) throws Exception {
+        // show stat: "bck" is 1 for a backup server (show servers state has no such column)
+        Map<String, Boolean> backup = new TreeMap<>();
+        String[] stat = haproxy.command("@1 show stat").split("\n");
+        List<String> header = List.of(stat[0].substring(2).split(","));
+        for (String line : stat) {
+            String[] c = line.split(",", -1);
+            if (c.length > header.indexOf("bck") && c[0].equals("web")) {
+                backup.put(c[1], "1".equals(c[header.indexOf("bck")]));
+            }
+        }
         Map<String, Server> out = new TreeMap<>();
         for (String line : haproxy.command("@1 show servers state web").split("\n")) {
             String[] w = line.split(" ");
             if (w.length > 18 && w[1].equals("web")) {
                 // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight ... srv_port (18)
                 out.put(w[3], new Server(w[3], Integer.parseInt(w[2]), w[4], Integer.parseInt(w[18]), Integer.parseInt(w[7]),
-                        (Integer.parseInt(w[6]) & 0x1) != 0));
+                        (Integer.parseInt(w[6]) & 0x1) != 0, backup.get(w[3]),
+                        // srv_check_state (13): configured (0x2) and enabled (0x4), what "check" on a line gives
+                        (Integer.parseInt(w[13]) & 0x6) == 0x6));
             }
         }
         return out;
@@ -129,7 +145,7 @@ class LiveServersTest {
                 w = Integer.parseInt(weight.group(1));
             }
             out.put(m.group(1), new Server(m.group(1), Integer.parseInt(m.group(4)), m.group(2), Integer.parseInt(m.group(3)), w,
-                    m.group(5).endsWith(" disabled")));
+                    m.group(5).endsWith(" disabled"), (m.group(5) + " ").contains(" backup "), (m.group(5) + " ").contains(" check ")));
         }
         return out;
     }
@@ -170,7 +186,7 @@ class LiveServersTest {
                     }
                 }
                 List<String> names = new ArrayList<>(current.keySet());
-                int op = random.nextInt(4);
+                int op = random.nextInt(5);
                 if (op == 0 && current.size() >= 6 || op == 1 && current.size() <= 2 || (op == 0 || op == 2) && free.isEmpty()) {
                     op = 3;
                 }
@@ -190,19 +206,26 @@ class LiveServersTest {
                         current.put(name, current.get(name).toBuilder().port(free.get(random.nextInt(free.size()))).build());
                         what = "re-address";
                     }
-                    default -> { // a new weight
+                    case 3 -> { // a new weight
                         String name = names.get(random.nextInt(names.size()));
                         current.put(name, current.get(name).toBuilder().weight(1 + random.nextInt(256)).build());
                         what = "re-weight";
                     }
+                    default -> { // the registration's haproxy_server_options: backup, or not (the server is added again under its name)
+                        String name = names.get(random.nextInt(names.size()));
+                        Backend b = current.get(name);
+                        current.put(name, b.toBuilder().haproxyServerOptions(b.haproxyServerOptions() == null ? "backup" : null).build());
+                        what = "backup";
+                    }
                 }
                 done.merge(what, 1, Integer::sum);
                 FakeWatcherFactory.listener("churn").onBackends(snapshot(current));
-                Map<String, Integer> wanted = new TreeMap<>();
-                current.values().forEach(b -> wanted.put(b.name() + "_127.0.0.1:" + b.port(), b.weight()));
+                Map<String, Server> wanted = new TreeMap<>();
+                current.values().forEach(b -> wanted.put(b.name() + "_127.0.0.1:" + b.port(),
+                        new Server(b.name() + "_127.0.0.1:" + b.port(), 0, "127.0.0.1", b.port(), b.weight(), false, b.haproxyServerOptions() != null, true)));
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(20)).until(() -> {
-                    Map<String, Integer> file = new TreeMap<>();
-                    inFile().values().forEach(s -> file.put(s.name(), s.weight()));
+                    Map<String, Server> file = new TreeMap<>();
+                    inFile().values().forEach(s -> file.put(s.name(), new Server(s.name(), 0, s.address(), s.port(), s.weight(), false, s.backup(), s.checked())));
                     return file.equals(wanted);
                 });
             }
@@ -211,12 +234,14 @@ class LiveServersTest {
             load.close();
             assertThat(load.failed()).as("failed requests (of %s): %s", load.ok() + load.failed(), load.failures()).isZero();
         }
-        assertThat(done).as("changes made").containsKeys("add", "remove", "re-address", "re-weight");
+        assertThat(done).as("changes made").containsKeys("add", "remove", "re-address", "re-weight", "backup");
         // no reload: the same worker served everything
         assertThat(haproxy.workerPid()).isEqualTo(worker);
         assertThat(haproxy.reloads()).isEqualTo(1);
-        // what HAProxy runs is what the file says (once the last deleted servers' requests are done)
+        // what HAProxy runs is what the file says (once the last deleted servers' requests are done),
+        // servers added live included: their ids, weights, backup flags and health checks
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> running(haproxy).equals(inFile()));
+        Haproxy.assertValid(dir.resolve("haproxy.cfg"));
 
         // and a reload of that file changes nothing visible
         Map<String, Server> beforeReload = running(haproxy);
@@ -314,5 +339,41 @@ class LiveServersTest {
                     + dir.resolve("haproxy.sock") + ") cannot be used (") && m.endsWith("; reloading instead (logged once until it works again)"));
         }
         await().ignoreExceptions().untilAsserted(() -> assertThat(running(haproxy)).isEqualTo(inFile()));
+        Haproxy.assertValid(dir.resolve("haproxy.cfg"));
+    }
+
+    @Test
+    void aServerAddedLiveGetsItsDynamicCookieAndKeepsItsClients() throws Exception {
+        HttpBackends a = closeLater(HttpBackends.start("a"));
+        HttpBackends b = closeLater(HttpBackends.start("b"));
+        int port = FreePorts.next();
+        Haproxy.MasterWorker haproxy = haproxy();
+        // cookie values from hash(key, ip, port): HAProxy can give them to a server added live
+        synapse(config("cookies", port, List.of("mode http", "balance roundrobin", "cookie SRV insert indirect nocache dynamic",
+                "dynamic-cookie-key synapse-test"), true));
+        await().until(() -> FakeWatcherFactory.started("cookies"));
+        Backend ba = Backend.builder("127.0.0.1", a.port()).name("a").build();
+        FakeWatcherFactory.listener("cookies").onBackends(List.of(ba));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> haproxy.reloads() == 1 && running(haproxy).size() == 1);
+        long worker = haproxy.workerPid();
+
+        FakeWatcherFactory.listener("cookies").onBackends(List.of(ba, Backend.builder("127.0.0.1", b.port()).name("b").build()));
+        await().ignoreExceptions().until(() -> running(haproxy).size() == 2);
+        HttpClient client = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + port + "/");
+        // a new client lands on b (roundrobin) and gets b's cookie...
+        HttpResponse<String> first = await().until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()),
+                r -> r.body().equals("b"));
+        String cookie = first.headers().firstValue("set-cookie").orElseThrow();
+        assertThat(cookie).matches("SRV=[0-9a-f]{16}; path=/");
+        // ...and stays there
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> next = client.send(HttpRequest.newBuilder(uri).header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(next.body()).isEqualTo("b");
+        }
+        assertThat(haproxy.workerPid()).as("no reload").isEqualTo(worker);
+        assertThat(haproxy.reloads()).isEqualTo(1);
+        Haproxy.assertValid(dir.resolve("haproxy.cfg"));
     }
 }

@@ -1,6 +1,7 @@
 package io.synapse.ec2tag;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.Synapse;
 import io.synapse.config.ConfigLoader;
@@ -34,9 +35,11 @@ class ClayIoExampleTest {
             emulator.put(Inst.running("i-0a", "10.0.1.10", Map.of("servicename", "true")))
                     .put(Inst.running("i-0b", "10.0.1.11", Map.of("servicename", "true")))
                     .put(Inst.running("i-0c", "10.0.1.12", Map.of("servicename", "false")));
-            ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLE.toFile());
-            ObjectNode discovery = root.with("services").with("api").with("discovery");
+            // the article's file has // comments
+            ObjectNode root = (ObjectNode) JsonMapper.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build().readTree(EXAMPLE.toFile());
+            ObjectNode discovery = root.with("services").with("myservice").with("discovery");
             discovery.put("endpoint", emulator.endpoint().toString());
+            discovery.put("aws_region", "us-east-1"); // the article's container has AWS_REGION
             discovery.put("aws_access_key_id", "AKIDTEST");
             discovery.put("aws_secret_access_key", "dummy");
             Map<String, String> env = Map.of("SYNAPSE_OUT", dir.toString());
@@ -49,7 +52,7 @@ class ClayIoExampleTest {
             Haproxy.assertValid(cfg);
             // ids follow the shuffled server order, which is seeded by the host name: match any id
             String text = Files.readString(cfg);
-            assertThat(text).contains("\tbind localhost:50003\n").doesNotContain("10.0.1.12");
+            assertThat(text).contains("\tbind 0.0.0.0:50003\n", "\nlisten stats\n\tbind :1937\n\tstats enable\n").doesNotContain("10.0.1.12");
             assertThat(text)
                     .containsPattern("server i-0a_10.0.1.10:50001 10.0.1.10:50001 id [1-4] cookie i-0a_10.0.1.10:50001 check\n")
                     .containsPattern("server i-0a_10.0.1.10:50002 10.0.1.10:50002 id [1-4] cookie i-0a_10.0.1.10:50002 check backup\n")

@@ -2,8 +2,10 @@ package io.synapse.common.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
@@ -15,12 +17,14 @@ import java.util.Locale;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Reads a config file: YAML by extension ({@code .yaml}, {@code .yml}), JSON otherwise. A key given
+ * Reads a config file: YAML by extension ({@code .yaml}, {@code .yml}), JSON (comments allowed) otherwise. A key given
  * twice in one object is an error (the second would silently win). Problems say which file and
  * where: {@code nerve.json: not valid JSON (line 2, column 15): Unexpected character (',')}.
  */
 public final class ConfigFiles {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** JSON with {@code //} and {@code /* *}{@code /} comments, as synapse's own config reader accepts them. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigFiles() {}
