@@ -48,7 +48,7 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeExampleTest {
     /** The image targets of docker/Dockerfile that the example uses, built in this order. */
-    static final List<String> TARGETS = List.of("zookeeper", "example-app", "synapse-haproxy", "synapse", "haproxy");
+    static final List<String> TARGETS = List.of("zookeeper", "nerve", "example-app", "synapse-haproxy", "synapse", "haproxy");
     static final String TAG = "test";
     /** How long the example may take to start: minutes only when the machine is very busy (about 40 s otherwise). */
     static final Duration START = Duration.ofMinutes(5);
