@@ -47,8 +47,11 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeExampleTest {
-    /** The image targets of docker/Dockerfile that the example uses, built in this order. */
-    static final List<String> TARGETS = List.of("zookeeper", "nerve", "example-app", "synapse-haproxy", "synapse", "haproxy");
+    /**
+     * The targets of docker/Dockerfile, built in this order. {@code dist} (the unpacked distribution
+     * the others copy) is tagged too: untagged, each new distribution would leave its stage behind.
+     */
+    static final List<String> TARGETS = List.of("dist", "zookeeper", "nerve", "example-app", "synapse-haproxy", "synapse", "haproxy");
     static final String TAG = "test";
     /** How long the example may take to start: minutes only when the machine is very busy (about 40 s otherwise). */
     static final Duration START = Duration.ofMinutes(5);
@@ -85,7 +88,7 @@ class ComposeExampleTest {
                     "--label", "io.synapse.containers-test=1", "-t", image(target), root.toString());
             time("docker build --target " + target, t);
         }
-        // earlier runs' images of the same tags, now untagged
+        // earlier runs' images of the same tags, now untagged (they carry the label)
         docker.docker(Duration.ofMinutes(2), "image", "prune", "-f", "--filter", "label=io.synapse.containers-test=1");
 
         long t = System.nanoTime();
