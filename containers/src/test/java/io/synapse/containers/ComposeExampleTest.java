@@ -157,7 +157,10 @@ class ComposeExampleTest {
         }
         // 143 (the JVM's answer to SIGTERM) or 0 (nerve's main returned while the hook ran); 137: it had to be killed
         assertThat(inspect("app1", "{{.State.ExitCode}}")).as("nerve's exit code after SIGTERM").isIn("143", "0");
-        assertThat(logs("app1")).contains("shutting down: removing registrations").contains("shutdown: 1 services deregistered in");
+        // the registration is deleted before the JVM exits (nerve's summary line may still say it was not: its
+        // 700 ms deadline also covers closing the ZooKeeper client, which a busy host can exceed)
+        assertThat(logs("app1")).contains("shutting down: removing registrations")
+                .containsPattern("service web: deregistered /nerve/services/web/\\S+ from zookeeper zookeeper:2181");
         assertThat(app1).isNotEqualTo(app2);
         assertThat(failures).as("requests that failed while app1 stopped").isEmpty();
         assertThat(answers).containsKey("hello from app2");
