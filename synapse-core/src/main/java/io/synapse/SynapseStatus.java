@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
-import io.synapse.common.metrics.RegistryConnections;
 import io.synapse.common.status.HtmlPage;
+import io.synapse.common.status.RegistrySection;
 import io.synapse.common.status.StatusSource;
 import io.synapse.engine.CatalogStatus;
 import io.synapse.engine.Engine;
@@ -124,14 +124,7 @@ final class SynapseStatus implements StatusSource {
                 put(n, "last_error_at", g.lastErrorAt());
             }
         }
-        ArrayNode registries = root.putArray("registries");
-        for (RegistryConnections.Connection c : RegistryConnections.list("synapse")) {
-            ObjectNode n = registries.addObject();
-            n.put("registry", c.registry());
-            n.put("connection", c.connection());
-            n.put("connected", c.connected());
-            n.put("state", c.state());
-        }
+        RegistrySection.json(root, "synapse");
         return root;
     }
 
@@ -180,12 +173,7 @@ final class SynapseStatus implements StatusSource {
                         HtmlPage.number(cs.services()));
             }
         }
-        HtmlPage.Table r = page.table("Registry connections", "registry", "connection", "state")
-                .whenEmpty("no shared registry connection (ZooKeeper and etcd connections are listed here)");
-        for (RegistryConnections.Connection c : RegistryConnections.list("synapse")) {
-            r.row(c.registry() + " " + c.connection(), !c.connected(), c.registry(), c.connection(),
-                    HtmlPage.state(c.connected(), c.connected() ? "connected" : "disconnected", c.state()));
-        }
+        RegistrySection.table(page, "synapse", "no shared registry connection (ZooKeeper and etcd connections are listed here)");
         HtmlPage.Table g = page.table("Outputs", "generator", "state", "last success", "last error");
         for (GeneratorStatus gs : engine.generatorStatuses()) {
             g.row(gs.name(), gs.failing(), gs.name(), HtmlPage.state(!gs.failing(), gs.failing() ? "failing" : "ok"),

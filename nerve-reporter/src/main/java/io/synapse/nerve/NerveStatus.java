@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.synapse.common.metrics.RegistryConnections;
 import io.synapse.common.status.HtmlPage;
+import io.synapse.common.status.RegistrySection;
 import io.synapse.common.status.StatusSource;
 
 import java.time.Duration;
@@ -95,14 +95,7 @@ final class NerveStatus implements StatusSource {
                 cn.put("last_run_at", c.at() == null ? null : c.at().toString());
             }
         }
-        ArrayNode registries = root.putArray("registries");
-        for (RegistryConnections.Connection c : RegistryConnections.list("nerve")) {
-            ObjectNode n = registries.addObject();
-            n.put("registry", c.registry());
-            n.put("connection", c.connection());
-            n.put("connected", c.connected());
-            n.put("state", c.state());
-        }
+        RegistrySection.json(root, "nerve");
         return root;
     }
 
@@ -145,12 +138,7 @@ final class NerveStatus implements StatusSource {
                         HtmlPage.ago(c.at(), now));
             }
         }
-        HtmlPage.Table registries = page.table("Registry connections", "registry", "connection", "state")
-                .whenEmpty("no registry connection open");
-        for (RegistryConnections.Connection c : RegistryConnections.list("nerve")) {
-            registries.row(c.registry() + " " + c.connection(), !c.connected(), c.registry(), c.connection(),
-                    HtmlPage.state(c.connected(), c.connected() ? "connected" : "disconnected", c.state()));
-        }
+        RegistrySection.table(page, "nerve", "no registry connection open");
         return page.render();
     }
 }

@@ -112,8 +112,8 @@ final class Merge {
         return out;
     }
 
-    /** {@code (+10.0.0.5:8080, -10.0.0.6:8080)} for a log line. */
+    /** {@code (+10.0.0.5:8080, -10.0.0.6:8080, ~10.0.0.7:8080)} for a log line ({@code ~}: same server, other weight, labels...). */
     static String diff(List<Backend> before, List<Backend> after) {
-        return Changes.diff(before, after);
+        return Changes.diffByKey(before, after, Backend::identity);
     }
 }

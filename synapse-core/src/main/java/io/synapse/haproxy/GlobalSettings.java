@@ -15,6 +15,10 @@ import java.util.Map;
  * The top-level {@code haproxy} section, validated.
  *
  * @param sharedFrontend the lines of {@code frontend shared-frontend}, or null when there is none
+ * @param masterSocketPath the master CLI of a master-worker HAProxy ({@code -S}): reloads go through
+ *     it, and so do runtime commands when there is no {@code socket_file_path}; or null
+ * @param serverStateFile the {@code server-state-file} of the {@code global} lines (with its
+ *     {@code server-state-base}), written with {@code show servers state} just before each reload; or null
  */
 record GlobalSettings(
         List<String> global,
@@ -37,12 +41,18 @@ record GlobalSettings(
         long serverOrderSeed,
         int maxServerId,
         boolean useNerveWeights,
-        List<String> sharedFrontend) {
+        List<String> sharedFrontend,
+        Path masterSocketPath,
+        Path serverStateFile) {
+
+    /** An {@code extra_sections} header with an address: {@code listen NAME ADDRESS[,ADDRESS...]}. */
+    static final java.util.regex.Pattern ADDRESS_IN_HEADER = java.util.regex.Pattern.compile("(listen|frontend)\\s+(\\S+)\\s+(\\S.*)");
 
     static final List<String> KEYS = List.of("global", "defaults", "extra_sections", "bind_address", "do_writes",
             "config_file_path", "do_reloads", "reload_command", "do_socket", "socket_file_path", "do_checks",
             "check_command", "candidate_config_file_path", "restart_interval", "restart_jitter", "state_file_path",
-            "state_file_ttl", "server_order_seed", "max_server_id", "use_nerve_weights", "shared_frontend");
+            "state_file_ttl", "server_order_seed", "max_server_id", "use_nerve_weights", "shared_frontend",
+            "master_socket_path");
 
     static GlobalSettings parse(JsonNode node, ConfigProblems problems) {
         int before = problems.size();
@@ -62,7 +72,17 @@ record GlobalSettings(
             if (io.synapse.common.registry.RegistryValues.hasControl(e.getKey())) {
                 problems.at("extra_sections").add(e.getKey(), "section header must be a single line");
             } else {
-                extra.put(e.getKey(), ex.lines(e.getKey()));
+                List<String> lines = ex.lines(e.getKey());
+                java.util.regex.Matcher m = ADDRESS_IN_HEADER.matcher(e.getKey().strip());
+                if (m.matches() && lines != null) {
+                    // "listen stats :1937" (HAProxy 1.x): 2.x refuses an address there, takes it as a bind line
+                    List<String> withBind = new java.util.ArrayList<>(lines.size() + 1);
+                    withBind.add("bind " + m.group(3).strip());
+                    withBind.addAll(lines);
+                    extra.put(m.group(1) + " " + m.group(2), withBind);
+                } else {
+                    extra.put(e.getKey(), lines);
+                }
             }
         });
         String bindAddress = f.line("bind_address", "localhost");
@@ -73,16 +93,17 @@ record GlobalSettings(
         }
         boolean doReloads = f.bool("do_reloads", true);
         String reload = f.line("reload_command", null);
-        if (doReloads && reload == null) {
-            problems.add("reload_command", "is required when do_reloads is true (or set do_reloads to false)");
+        String master = f.line("master_socket_path", null);
+        if (doReloads && reload == null && master == null) {
+            problems.add("reload_command", "is required when do_reloads is true (or set master_socket_path, or set do_reloads to false)");
         }
         boolean doSocket = f.bool("do_socket", true);
         List<Path> sockets = new ArrayList<>();
         for (String s : f.lines("socket_file_path")) {
             sockets.add(Path.of(s));
         }
-        if (doSocket && sockets.isEmpty() && f.has("do_socket")) {
-            problems.add("socket_file_path", "is required when do_socket is true");
+        if (doSocket && sockets.isEmpty() && master == null && f.has("do_socket")) {
+            problems.add("socket_file_path", "is required when do_socket is true (or set master_socket_path)");
         }
         boolean doChecks = f.bool("do_checks", false);
         String candidate = f.line("candidate_config_file_path", configFile == null ? null : configFile + ".candidate");
@@ -107,9 +128,36 @@ record GlobalSettings(
             return null;
         }
         return new GlobalSettings(global, defaults, extra, bindAddress, doWrites, configFile == null ? null : Path.of(configFile),
-                doReloads, reload, doSocket && !sockets.isEmpty(), sockets, doChecks, check,
+                doReloads, reload, doSocket && (!sockets.isEmpty() || master != null), sockets, doChecks, check,
                 candidate == null ? null : Path.of(candidate), interval, jitter,
-                stateFile == null ? null : Path.of(stateFile), ttl, seed, maxId.intValue(), weights, shared);
+                stateFile == null ? null : Path.of(stateFile), ttl, seed, maxId.intValue(), weights, shared,
+                master == null ? null : Path.of(master), serverStateFile(global));
+    }
+
+    /**
+     * The {@code server-state-file} of the global section, resolved against {@code
+     * server-state-base} as HAProxy does; null when there is none, or when it is relative with no
+     * base (it would be relative to HAProxy's working directory, which synapse does not know).
+     */
+    static Path serverStateFile(List<String> global) {
+        String file = null;
+        String base = null;
+        for (String line : global) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length >= 2 && "server-state-file".equals(w[0])) {
+                file = w[1];
+            } else if (w.length >= 2 && "server-state-base".equals(w[0])) {
+                base = w[1];
+            }
+        }
+        if (file == null) {
+            return null;
+        }
+        Path path = Path.of(file);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        return base == null ? null : Path.of(base).resolve(path);
     }
 
     private static String localHostName() {

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +30,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Renders the whole haproxy.cfg from per-service sections that are cached and re-rendered only for
- * the services that changed; installs it only when it changed, after {@code check_command} passed,
- * atomically; then asks for a (rate-limited) reload.
+ * Renders the whole haproxy.cfg from per-service sections that are kept and re-rendered only for
+ * the services that changed (and within them, only the servers that changed); brings the running
+ * HAProxy up to date through {@link HaproxyControl} (runtime API first, a reload when needed); and
+ * installs the file when it changed, after {@code check_command} passed, atomically.
  */
 final class HaproxyGenerator implements ConfigGenerator {
     private static final Logger LOG = LoggerFactory.getLogger(HaproxyGenerator.class);
@@ -47,14 +47,14 @@ final class HaproxyGenerator implements ConfigGenerator {
     private final ServiceRenderer renderer;
     private final Mustache sharedTemplate;
     private final byte[] header;
-    private final Map<String, byte[]> chunks = new LinkedHashMap<>();
+    /** Every service in file order, with its section (null for a disabled one). */
+    private final Map<String, ServiceSection> order = new LinkedHashMap<>();
+    /** The rendered section of every service that is not disabled. */
+    private final Map<String, ServiceSection> sections = new LinkedHashMap<>();
     private final Map<String, ServerIds> ids = new HashMap<>();
     private final Map<JsonNode, ServiceSettings> overrideSettings = new HashMap<>();
-    private final Reloader reloader;
     private final StateFile stateFile;
-    private final RuntimeApi runtimeApi;
-    /** What the running HAProxy loaded, per service: used to tell whether the socket can apply a change. */
-    private final Map<String, RunningBackend> running = new HashMap<>();
+    private final HaproxyControl control;
     private final java.util.Set<String> warnedSharedFrontend = new java.util.HashSet<>();
     private byte[] shared = EMPTY;
     private boolean written;
@@ -77,9 +77,8 @@ final class HaproxyGenerator implements ConfigGenerator {
         StringWriter out = new StringWriter();
         MUSTACHE.compile("header.mustache").execute(out, scope);
         this.header = out.toString().getBytes(StandardCharsets.UTF_8);
-        this.reloader = global.doReloads() ? new Reloader(global.reloadCommand(), global.restartInterval(), global.restartJitter()) : null;
         this.stateFile = global.stateFilePath() == null ? null : new StateFile(global.stateFilePath(), global.stateFileTtlSeconds());
-        this.runtimeApi = global.doSocket() ? new RuntimeApi(global.socketFilePaths()) : null;
+        this.control = new HaproxyControl(global, () -> sections);
     }
 
     @Override
@@ -101,54 +100,81 @@ final class HaproxyGenerator implements ConfigGenerator {
 
     @Override
     public void update(GeneratorState state) throws IOException, InterruptedException {
+        // one lock for rendering, the runtime API, the file and reloads: a reload loads the file this model describes
+        control.lock().lockInterruptibly();
+        try {
+            updateLocked(state);
+        } finally {
+            control.lock().unlock();
+        }
+    }
+
+    private void updateLocked(GeneratorState state) throws IOException, InterruptedException {
         long nowSeconds = System.currentTimeMillis() / 1000;
         boolean changed = false;
         int rendered = 0;
-        List<String> changedServices = new ArrayList<>();
+        List<ServiceSection> changedSections = new ArrayList<>();
         for (ServiceView view : state.services().values()) {
-            if (!state.changed().contains(view.name()) && chunks.containsKey(view.name())) {
+            if (!state.changed().contains(view.name()) && order.containsKey(view.name())) {
                 continue;
             }
             ServiceSettings settings = settingsFor(view);
-            byte[] bytes = settings == null || settings.disabled() ? EMPTY : render(view, settings, nowSeconds);
+            ServiceSection section = null;
+            if (settings == null || settings.disabled()) {
+                sections.remove(view.name());
+            } else {
+                section = render(view, settings, nowSeconds);
+                changedSections.add(section);
+            }
             rendered++;
-            byte[] old = chunks.put(view.name(), bytes);
-            if (old == null || !Arrays.equals(old, bytes)) {
+            boolean known = order.containsKey(view.name());
+            ServiceSection old = order.put(view.name(), section);
+            if (!known || old != section || section != null && section.outputChanged()) {
                 changed = true;
-                changedServices.add(view.name());
             }
         }
-        boolean removed = chunks.keySet().retainAll(state.services().keySet());
+        boolean removed = order.keySet().retainAll(state.services().keySet());
+        sections.keySet().retainAll(state.services().keySet());
         changed |= removed;
         if (stateFile != null) {
             stateFile.retain(state.services().keySet());
         }
         byte[] newShared = renderShared(state);
-        boolean sharedChanged = !Arrays.equals(newShared, shared);
-        changed |= sharedChanged;
+        changed |= !Arrays.equals(newShared, shared);
         shared = newShared;
         if (!changed && written) {
             return;
         }
-        List<ByteBuffer> content = new ArrayList<>(chunks.size() + 2);
-        content.add(ByteBuffer.wrap(header));
-        long size = header.length;
-        for (byte[] c : chunks.values()) {
-            if (c.length > 0) {
-                content.add(ByteBuffer.wrap(c));
-                size += c.length;
+        long size = header.length + shared.length;
+        for (ServiceSection s : order.values()) {
+            if (s != null) {
+                size += s.byteSize();
             }
         }
-        content.add(ByteBuffer.wrap(shared));
-        size += shared.length;
-        if (global.doWrites()) {
-            Path target = global.configFilePath();
-            if (!written && sameAsFile(target, content, size)) {
+        byte[] sharedNow = shared;
+        AtomicFiles.Content content = out -> {
+            out.write(header);
+            for (ServiceSection s : order.values()) {
+                if (s != null) {
+                    s.writeTo(out);
+                }
+            }
+            out.write(sharedNow);
+        };
+        Path target = global.configFilePath();
+        if (!written) {
+            if (global.doWrites() && sameAsFile(target, content, size)) {
                 LOG.info("haproxy: {} is already up to date", target);
                 written = true;
-                rememberRunning();
+                control.assumeRunning(shared);
                 return;
             }
+            control.unknownRunning("synapse started and " + (global.doWrites() ? target + " had other contents" : "does not write the file"));
+        }
+        // the runtime API first (a change reaches HAProxy in a millisecond), then the file
+        control.apply(changedSections, shared);
+        if (global.doWrites()) {
+            long t0 = System.nanoTime();
             if (global.doChecks()) {
                 check(content);
             }
@@ -157,126 +183,20 @@ final class HaproxyGenerator implements ConfigGenerator {
             // synapse_generator_writes_total
             Counter.builder("synapse.generator.writes").tag("generator", "haproxy").description("Output files written")
                     .register(Metrics.globalRegistry).increment();
-            LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered)", target, size, rendered);
+            LOG.info("haproxy: wrote {} ({} bytes, {} service(s) re-rendered) in {} ms", target, size, rendered,
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e6));
         }
-        boolean applied = written && !removed && !sharedChanged && applyThroughSocket(changedServices);
         written = true;
+        control.installed();
         if (stateFile != null) {
             stateFile.saveIfNeeded(nowSeconds);
         }
-        if (!applied) {
-            rememberRunning();
-            if (reloader != null) {
-                reloader.request();
-            }
-        }
     }
 
-    /** A service's section as HAProxy loaded it: everything but the server lines, and the server lines. */
-    private record RunningBackend(String backendName, String skeleton, Map<String, String> servers, java.util.Set<String> maint) {
-        static RunningBackend parse(String backendName, byte[] chunk) {
-            StringBuilder skeleton = new StringBuilder();
-            Map<String, String> servers = new LinkedHashMap<>();
-            java.util.Set<String> maint = new java.util.HashSet<>();
-            for (String line : new String(chunk, StandardCharsets.UTF_8).split("\n", -1)) {
-                if (line.startsWith("\tserver ")) {
-                    String name = line.substring(8, line.indexOf(' ', 8));
-                    boolean disabled = line.endsWith(" disabled");
-                    servers.put(name, disabled ? line.substring(0, line.length() - " disabled".length()) : line);
-                    if (disabled) {
-                        maint.add(name);
-                    }
-                } else {
-                    skeleton.append(line).append('\n');
-                }
-            }
-            return new RunningBackend(backendName, skeleton.toString(), servers, maint);
-        }
-    }
-
-    private void rememberRunning() {
-        running.clear();
-        if (runtimeApi == null) {
-            return;
-        }
-        chunks.forEach((service, chunk) -> {
-            ServiceSettings s = fileSettings.get(service);
-            if (chunk.length > 0 && s != null) {
-                running.put(service, RunningBackend.parse(currentBackendName(service, chunk), chunk));
-            }
-        });
-    }
-
-    private static String currentBackendName(String service, byte[] chunk) {
-        String text = new String(chunk, StandardCharsets.UTF_8);
-        int i = text.indexOf("\nbackend ");
-        return i < 0 ? service : text.substring(i + 9, text.indexOf('\n', i + 9));
-    }
-
-    /**
-     * Applies the change through the runtime API when it only takes servers the running HAProxy
-     * already has in or out of maintenance (a server that left, or came back with the same line);
-     * anything else (a new server, other settings) needs a reload. Returns whether it was applied.
-     */
-    private boolean applyThroughSocket(List<String> changedServices) {
-        if (runtimeApi == null || changedServices.isEmpty()) {
-            return false;
-        }
-        List<String> commands = new ArrayList<>();
-        Map<String, java.util.Set<String>> newMaint = new HashMap<>();
-        for (String service : changedServices) {
-            RunningBackend r = running.get(service);
-            byte[] chunk = chunks.get(service);
-            if (r == null || chunk == null || chunk.length == 0) {
-                return false;
-            }
-            RunningBackend next = RunningBackend.parse(currentBackendName(service, chunk), chunk);
-            if (!next.skeleton().equals(r.skeleton())) {
-                return false;
-            }
-            for (Map.Entry<String, String> e : next.servers().entrySet()) {
-                if (!e.getValue().equals(r.servers().get(e.getKey()))) {
-                    return false;
-                }
-            }
-            java.util.Set<String> maint = new java.util.HashSet<>();
-            for (String server : r.servers().keySet()) {
-                boolean wanted = next.servers().containsKey(server) && !next.maint().contains(server);
-                if (!wanted) {
-                    maint.add(server);
-                }
-                if (wanted == r.maint().contains(server)) {
-                    commands.add("set server " + r.backendName() + "/" + server + " state " + (wanted ? "ready" : "maint"));
-                }
-            }
-            newMaint.put(service, maint);
-        }
-        try {
-            runtimeApi.run(commands);
-        } catch (IOException e) {
-            Metrics.counter("synapse.haproxy.runtime.updates", "result", "failed").increment();
-            LOG.warn("haproxy: runtime API failed ({}); reloading instead", e.getMessage());
-            return false;
-        }
-        Metrics.counter("synapse.haproxy.runtime.updates", "result", "ok").increment();
-        newMaint.forEach((service, maint) -> {
-            RunningBackend r = running.get(service);
-            running.put(service, new RunningBackend(r.backendName(), r.skeleton(), r.servers(), maint));
-        });
-        LOG.info("haproxy: applied {} server change(s) through the runtime API, no reload needed", commands.size());
-        return true;
-    }
-
-    private byte[] render(ServiceView view, ServiceSettings settings, long nowSeconds) {
-        List<ServiceRenderer.Server> servers = new ArrayList<>(view.backends().size());
-        for (Backend b : view.backends()) {
-            servers.add(new ServiceRenderer.Server(b, false));
-        }
-        if (stateFile != null) {
-            for (Backend b : stateFile.update(view.name(), view.backends(), nowSeconds)) {
-                servers.add(new ServiceRenderer.Server(b, true));
-            }
-        }
+    private ServiceSection render(ServiceView view, ServiceSettings settings, long nowSeconds) {
+        // the state file's servers that are gone but remembered come last, disabled
+        List<Backend> remembered = stateFile == null ? List.of() : stateFile.update(view.name(), view.backends(), nowSeconds);
+        ServiceSection.Servers servers = ServiceSection.Servers.of(view.backends(), remembered);
         ServerIds serverIds = ids.computeIfAbsent(settings.backendName(), k -> {
             ServerIds fresh = new ServerIds(k, global.maxServerId());
             if (stateFile != null) {
@@ -284,11 +204,16 @@ final class HaproxyGenerator implements ConfigGenerator {
             }
             return fresh;
         });
-        byte[] bytes = renderer.render(view.name(), settings, servers, serverIds).getBytes(StandardCharsets.UTF_8);
+        ServiceSection section = sections.get(view.name());
+        if (section == null || section.settings() != settings) {
+            section = new ServiceSection(renderer, view.name(), settings, BackendTraits.of(global.defaults(), settings), serverIds);
+            sections.put(view.name(), section);
+        }
+        section.render(servers, control.busyIds(view.name()));
         if (stateFile != null) {
             stateFile.rememberIds(view.name(), serverIds.current());
         }
-        return bytes;
+        return section;
     }
 
     private byte[] renderShared(GeneratorState state) {
@@ -315,7 +240,7 @@ final class HaproxyGenerator implements ConfigGenerator {
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void check(List<ByteBuffer> content) throws IOException, InterruptedException {
+    private void check(AtomicFiles.Content content) throws IOException, InterruptedException {
         Path candidate = global.candidateConfigFilePath();
         AtomicFiles.write(candidate, content);
         Commands.Result r = Commands.run(global.checkCommand(), Duration.ofSeconds(120));
@@ -325,32 +250,32 @@ final class HaproxyGenerator implements ConfigGenerator {
         }
     }
 
-    private static boolean sameAsFile(Path target, List<ByteBuffer> content, long size) throws IOException {
+    private static boolean sameAsFile(Path target, AtomicFiles.Content content, long size) throws IOException {
         if (!Files.isRegularFile(target) || Files.size(target) != size) {
             return false;
         }
-        byte[] onDisk = Files.readAllBytes(target);
-        int offset = 0;
-        for (ByteBuffer b : content) {
-            ByteBuffer d = b.duplicate();
-            int n = d.remaining();
-            if (!ByteBuffer.wrap(onDisk, offset, n).equals(d)) {
-                return false;
-            }
-            offset += n;
-        }
-        return true;
+        java.io.ByteArrayOutputStream rendered = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size));
+        content.writeTo(rendered);
+        return Arrays.equals(Files.readAllBytes(target), rendered.toByteArray());
     }
 
     long writes() {
         return writes;
     }
 
+    /** Reloads done (the runtime API could not take a change, or a non-server setting changed). */
+    long reloads() {
+        return control.reloads();
+    }
+
+    /** Commands sent through the runtime API. */
+    long liveCommands() {
+        return control.liveCommands();
+    }
+
     @Override
     public void close() {
-        if (reloader != null) {
-            reloader.close();
-        }
+        control.close();
     }
 
     /** The check command refused a candidate: the installed config was not touched. */

@@ -60,6 +60,10 @@ final class Keywords {
         // In both sections, the frontend and the backend (of the same name) would each declare a
         // table of that name, which HAProxy refuses; the stick rules that use it are backend ones.
         table.put("stick-table", new Keyword("stick-table", false, true, false));
+        // Missing from the matrix, documented in section 4.2 and accepted by HAProxy 2.6 in a backend
+        // (a frontend ignores it with a warning): the key of "cookie ... dynamic", which lets
+        // servers added through the runtime API get a cookie.
+        table.put("dynamic-cookie-key", new Keyword("dynamic-cookie-key", false, true, false));
         return Collections.unmodifiableMap(table);
     }
 

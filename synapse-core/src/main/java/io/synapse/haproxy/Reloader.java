@@ -2,25 +2,35 @@ package io.synapse.haproxy;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
-import io.synapse.output.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static java.util.Objects.requireNonNull;
+
 /**
- * Runs {@code reload_command} at most once per {@code restart_interval} (plus jitter): requests
- * that arrive meanwhile are coalesced into the next reload. A failed reload is logged and retried.
+ * When to reload: at most once per {@code restart_interval} (plus up to {@code restart_jitter}
+ * times the interval), with every request that arrives meanwhile coalesced into the next reload. A
+ * failed reload is logged and retried after the interval. How to reload is the {@link Action}'s.
  */
 final class Reloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
 
-    private final String command;
+    /** One reload. */
+    interface Action {
+        /**
+         * Reloads; returns what happened for the log line, or null when there was nothing to do.
+         * Throws (with a one-line message) when the reload failed.
+         */
+        String reload() throws Exception;
+    }
+
+    private final Action action;
     private final long intervalNanos;
     private final double jitter;
     private final ScheduledExecutorService executor;
@@ -28,7 +38,6 @@ final class Reloader implements AutoCloseable {
     private boolean scheduled;
     private boolean everReloaded;
     private int failures;
-    private volatile long reloads;
     private boolean counted;
 
     /**
@@ -42,8 +51,8 @@ final class Reloader implements AutoCloseable {
                 .register(Metrics.globalRegistry);
     }
 
-    Reloader(String command, double intervalSeconds, double jitter) {
-        this.command = command;
+    Reloader(double intervalSeconds, double jitter, Action action) {
+        this.action = requireNonNull(action, "action is null");
         this.intervalNanos = (long) (intervalSeconds * 1e9);
         this.jitter = jitter;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -53,10 +62,14 @@ final class Reloader implements AutoCloseable {
         });
     }
 
+    /** Asks for a reload: now if the last one is at least an interval ago, else at the end of the interval. */
     synchronized void request() {
         if (!counted) {
             counted = true;
             List.of("ok", "failed", "rate_limited").forEach(Reloader::reloads);
+        }
+        if (executor.isShutdown()) {
+            return;
         }
         if (scheduled) {
             reloads("rate_limited").increment();
@@ -74,10 +87,6 @@ final class Reloader implements AutoCloseable {
         executor.schedule(this::reload, Math.max(0, earliest - now), TimeUnit.NANOSECONDS);
     }
 
-    long reloads() {
-        return reloads;
-    }
-
     private void reload() {
         synchronized (this) {
             scheduled = false;
@@ -85,32 +94,29 @@ final class Reloader implements AutoCloseable {
             everReloaded = true;
         }
         try {
-            Commands.Result r = Commands.run(command, Duration.ofSeconds(60));
-            if (r.ok()) {
-                reloads++;
-                reloads("ok").increment();
-                synchronized (this) {
-                    if (failures > 0) {
-                        LOG.info("haproxy reloaded after {} failed attempt(s)", failures);
-                    } else {
-                        LOG.info("haproxy reloaded");
-                    }
-                    failures = 0;
-                }
+            String done = action.reload();
+            if (done == null) {
                 return;
             }
-            fail("exit " + r.exitCode() + ": " + r.summary());
+            reloads("ok").increment();
+            synchronized (this) {
+                if (failures > 0) {
+                    LOG.info("haproxy reloaded after {} failed attempt(s): {}", failures, done);
+                } else {
+                    LOG.info("haproxy reloaded: {}", done);
+                }
+                failures = 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
-            fail(e.getMessage());
-        }
-    }
-
-    private synchronized void fail(String why) {
-        failures++;
-        reloads("failed").increment();
-        LOG.warn("haproxy reload failed ({}); retrying", why);
-        if (!executor.isShutdown()) {
-            request();
+            synchronized (this) {
+                failures++;
+                reloads("failed").increment();
+                LOG.warn("haproxy reload failed ({}); retrying", e.getMessage());
+                LOG.debug("haproxy reload failure detail", e);
+                request();
+            }
         }
     }
 

@@ -9,19 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Renders one service's frontend and backend sections. */
+/** Renders a service's frontend and backend sections, and each of its server lines. */
 final class ServiceRenderer {
     private static final Pattern ID_OPTION = Pattern.compile("(^|\\s)id\\s+([0-9]+)(?=\\s|$)");
     private static final Pattern WEIGHT_OPTION = Pattern.compile("(^|\\s)weight\\s+[0-9]+(?=\\s|$)");
@@ -37,7 +33,8 @@ final class ServiceRenderer {
     /** One server to render: its backend and whether it is only known from the state file. */
     record Server(Backend backend, boolean disabled) {}
 
-    String render(String service, ServiceSettings s, List<Server> servers, ServerIds ids) {
+    /** Everything of the service's sections before its server lines: the frontend, and the backend's header and lines. */
+    String head(String service, ServiceSettings s) {
         Map<String, Object> scope = new HashMap<>();
         if (s.hasFrontend()) {
             Map<String, Object> fe = new HashMap<>();
@@ -54,66 +51,52 @@ final class ServiceRenderer {
         }
         scope.put("backendName", s.backendName());
         scope.put("lines", s.backend());
-        List<String> lines = serverLines(service, s, servers, ids);
-        StringBuilder joined = new StringBuilder(lines.size() * 120);
-        for (String line : lines) {
-            joined.append('\t').append(line).append('\n');
-        }
-        scope.put("servers", joined);
-        StringWriter out = new StringWriter(256 + servers.size() * 120);
+        scope.put("servers", "");
+        StringWriter out = new StringWriter(256);
         template.execute(out, scope);
+        // the server lines come last: the section is this head followed by them
         return out.toString();
     }
 
+    /** The whole section of a service, at once (tests; the generator renders through a {@link ServiceSection}). */
+    String render(String service, ServiceSettings s, List<Server> servers, ServerIds ids) {
+        ServiceSection section = new ServiceSection(this, service, s, BackendTraits.of(global.defaults(), s), ids);
+        section.render(servers, Set.of());
+        return new String(section.bytes(), StandardCharsets.UTF_8);
+    }
+
+    /** The server lines of a service, in the order they are printed (tests). */
     List<String> serverLines(String service, ServiceSettings s, List<Server> servers, ServerIds ids) {
-        // ids are given in discovery order, before backend_order sorts or shuffles the servers for printing
-        Integer backupPort = s.serverBackupPort();
-        List<String> primaries = new ArrayList<>(servers.size());
-        Map<String, Integer> explicit = new LinkedHashMap<>();
-        for (Server server : servers) {
-            Backend b = server.backend();
-            String name = serverName(b, b.port());
-            primaries.add(name);
-            Integer id = explicitId(b);
-            if (id != null) {
-                explicit.put(name, id);
-            }
-        }
-        List<String> names = primaries;
-        // each server's backup twin follows it, once per host (and name): two ports of one host, or
-        // a server already on the backup port, would otherwise give two servers of the same name
-        Set<String> twins = new HashSet<>();
-        if (backupPort != null) {
-            Set<String> primaryNames = new HashSet<>(primaries);
-            names = new ArrayList<>(primaries.size() * 2);
-            for (int i = 0; i < servers.size(); i++) {
-                names.add(primaries.get(i));
-                String twin = serverName(servers.get(i).backend(), backupPort);
-                if (!primaryNames.contains(twin) && twins.add(twin)) {
-                    names.add(twin);
-                }
-            }
-        }
-        Map<String, Integer> assigned = ids.assign(names, explicit);
-        boolean weights = s.useNerveWeights() != null ? s.useNerveWeights() : global.useNerveWeights();
-        List<String> lines = new ArrayList<>(names.size());
-        for (Server server : order(service, s, servers)) {
-            Backend b = server.backend();
-            lines.add(line(s, b, b.port(), assigned, weights, false, server.disabled()));
-            if (backupPort != null && twins.remove(serverName(b, backupPort))) {
-                lines.add(line(s, b, backupPort, assigned, weights, true, server.disabled()));
-            }
-        }
+        ServiceSection section = new ServiceSection(this, service, s, BackendTraits.of(global.defaults(), s), ids);
+        section.render(servers, Set.of());
+        List<String> lines = new ArrayList<>();
+        section.forEachSpec(spec -> lines.add(spec.line()));
         return lines;
     }
 
-    private String line(ServiceSettings s, Backend b, int port, Map<String, Integer> ids, boolean weights, boolean backup,
+    boolean useNerveWeights(ServiceSettings s) {
+        return s.useNerveWeights() != null ? s.useNerveWeights() : global.useNerveWeights();
+    }
+
+    long shuffleSeed(String service) {
+        return global.serverOrderSeed() * 31 + service.hashCode();
+    }
+
+    /**
+     * The server line of backend {@code b} on {@code port} and what the runtime API needs of it.
+     *
+     * @param cookies whether the line carries {@code cookie} (not under {@code mode tcp}, nor when
+     *     the backend makes dynamic cookies)
+     */
+    ServerSpec spec(ServiceSettings s, boolean cookies, Backend b, int port, Integer id, boolean weights, boolean backup,
             boolean disabled) {
         String name = serverName(b, port);
+        String address = address(b.host(), port);
         StringBuilder line = new StringBuilder(128);
-        line.append("server ").append(name).append(' ').append(address(b.host(), port));
+        line.append("server ").append(name).append(' ').append(address);
+        int argsStart = line.length();
+        StringBuilder live = new StringBuilder(64);
         String options = b.haproxyServerOptions();
-        Integer id = ids.get(name);
         Matcher idOption = options == null ? null : ID_OPTION.matcher(options);
         if (idOption != null && idOption.find()) {
             // the registration's options carry the id: print them as they are, unless this server
@@ -127,9 +110,11 @@ final class ServiceRenderer {
         } else if (id != null) {
             line.append(" id ").append(id);
         }
-        if (!s.tcpMode()) {
+        live.append(line, argsStart, line.length());
+        if (cookies) {
             line.append(" cookie ").append(s.cookieHash() ? sha1(name) : name);
         }
+        int optionsStart = line.length();
         boolean weight = weights && b.weight() != null;
         if (s.serverOptions() != null && !s.serverOptions().isBlank()) {
             String so = weight ? stripWeight(s.serverOptions()) : s.serverOptions();
@@ -144,17 +129,22 @@ final class ServiceRenderer {
         if (weight) {
             line.append(" weight ").append(b.weight());
         }
-        if (!RegistryValues.isIpAddress(b.host()) && line.indexOf(" init-addr ") < 0) {
+        live.append(line, optionsStart, line.length());
+        boolean ip = RegistryValues.isIpAddress(b.host());
+        if (!ip && line.indexOf(" init-addr ") < 0) {
             // a DNS name that does not resolve must not make HAProxy refuse the whole file
             line.append(" init-addr last,libc,none");
         }
         if (backup) {
             line.append(" backup");
+            live.append(" backup");
         }
         if (disabled) {
             line.append(" disabled");
         }
-        return weight ? squeeze(line) : line.toString();
+        String text = weight ? squeeze(line) : line.toString();
+        String args = words(live);
+        return new ServerSpec(name, text, address, ip, id, args, cookies, disabled);
     }
 
     /**
@@ -190,6 +180,21 @@ final class ServiceRenderer {
         return out.toString();
     }
 
+    /** The words of {@code text} separated by single spaces. */
+    private static String words(CharSequence text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                out.append(c);
+            } else if (out.length() > 0 && out.charAt(out.length() - 1) != ' ') {
+                out.append(' ');
+            }
+        }
+        int end = out.length();
+        return end > 0 && out.charAt(end - 1) == ' ' ? out.substring(0, end - 1) : out.toString();
+    }
+
     /** Runs of spaces as one, as Ruby's {@code squeeze(" ")} on a line with a nerve weight. */
     private static String squeeze(CharSequence line) {
         StringBuilder out = new StringBuilder(line.length());
@@ -216,7 +221,7 @@ final class ServiceRenderer {
     }
 
     /** The id a registration asks for: {@code id N} in its options, else its {@code haproxy_server_id} (as Ruby). */
-    private static Integer explicitId(Backend b) {
+    static Integer explicitId(Backend b) {
         if (b.haproxyServerOptions() != null) {
             Matcher m = ID_OPTION.matcher(b.haproxyServerOptions());
             if (m.find() && m.group(2).length() < 10) {
@@ -224,26 +229,6 @@ final class ServiceRenderer {
             }
         }
         return b.haproxyServerId();
-    }
-
-    private List<Server> order(String service, ServiceSettings s, List<Server> servers) {
-        String order = s.backendOrder();
-        if ("no_shuffle".equals(order)) {
-            return servers;
-        }
-        // sort once by server name (computed once per server), then shuffle deterministically if asked
-        List<Map.Entry<String, Server>> named = new ArrayList<>(servers.size());
-        for (Server x : servers) {
-            named.add(Map.entry(serverName(x.backend(), x.backend().port()), x));
-        }
-        Comparator<Map.Entry<String, Server>> byName = Map.Entry.comparingByKey();
-        named.sort("desc".equals(order) ? byName.reversed() : byName);
-        if (!"asc".equals(order) && !"desc".equals(order)) {
-            java.util.Collections.shuffle(named, new Random(global.serverOrderSeed() * 31 + service.hashCode()));
-        }
-        List<Server> out = new ArrayList<>(named.size());
-        named.forEach(e -> out.add(e.getValue()));
-        return out;
     }
 
     static String sha1(String s) {

@@ -1,7 +1,10 @@
 package io.synapse.output;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -23,13 +26,29 @@ public final class AtomicFiles {
         write(target, List.of(ByteBuffer.wrap(content)));
     }
 
+    /** Content that writes itself piece by piece: a large file need not be held as one array. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Writes what {@code content} writes, through one reused buffer. */
+    public static void write(Path target, Content content) throws IOException {
+        requireNonNull(content, "content is null");
+        writeVia(target, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
+                content.writeTo(out);
+                out.flush();
+                ch.force(true);
+            }
+        });
+    }
+
     /** Writes the concatenation of {@code chunks} (their positions are not changed). */
     public static void write(Path target, List<ByteBuffer> chunks) throws IOException {
-        requireNonNull(target, "target is null");
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
+        requireNonNull(chunks, "chunks is null");
+        writeVia(target, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer[] buffers = chunks.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new);
                 long remaining = 0;
@@ -41,6 +60,20 @@ public final class AtomicFiles {
                 }
                 ch.force(true);
             }
+        });
+    }
+
+    private interface Fill {
+        void fill(Path tmp) throws IOException;
+    }
+
+    private static void writeVia(Path target, Fill fill) throws IOException {
+        requireNonNull(target, "target is null");
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            fill.fill(tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

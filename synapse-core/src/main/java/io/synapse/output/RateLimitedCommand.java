@@ -82,6 +82,11 @@ public final class RateLimitedCommand implements AutoCloseable {
         return runs;
     }
 
+    /** Failed runs since the last success. */
+    synchronized int failures() {
+        return failures;
+    }
+
     /** Whether a run is waiting (requested, or a failed run to be retried). */
     public synchronized boolean pending() {
         return scheduled;

@@ -134,7 +134,7 @@ class ConfigLoaderTest {
                 "haproxy.extra: unknown key (did you mean \"extra_sections\"?)",
                 "haproxy.defaults: is required (a list of lines for the defaults section)",
                 "haproxy.config_file_path: is required when do_writes is true",
-                "haproxy.reload_command: is required when do_reloads is true (or set do_reloads to false)",
+                "haproxy.reload_command: is required when do_reloads is true (or set master_socket_path, or set do_reloads to false)",
                 "haproxy.restart_interval: expected a number of seconds, got \"soon\"");
     }
 

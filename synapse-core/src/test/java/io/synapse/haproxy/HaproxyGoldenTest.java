@@ -98,6 +98,19 @@ class HaproxyGoldenTest {
         Haproxy.assertValid(cfg);
     }
 
+    @Test
+    void anAddressInAnExtraSectionHeaderBecomesABindLine() throws Exception {
+        // Ruby-era configs (Clay.io's among them) write "listen stats :1937", which HAProxy 2.x refuses
+        ObjectNode global = global();
+        global.putObject("extra_sections").putArray("listen stats 127.0.0.1:1937").add("stats enable").add("stats uri /");
+        Map<String, JsonNode> services = Map.of("api", json("{'port': 3000}"));
+        HaproxyGenerator generator = Generators.create(global, services);
+        generator.update(Generators.all(services, Map.of("api", List.of(Backend.of("127.0.0.1", 9)))));
+        Path cfg = dir.resolve("haproxy.cfg");
+        assertThat(Files.readString(cfg)).contains("\nlisten stats\n\tbind 127.0.0.1:1937\n\tstats enable\n\tstats uri /\n");
+        Haproxy.assertValid(cfg);
+    }
+
     static void assertGolden(String name, String actual) throws IOException {
         Path golden = Path.of("src/test/resources/golden", name);
         if (Boolean.getBoolean("golden.update")) {

@@ -43,6 +43,7 @@ class ListenKeywordsTest {
             Map.entry("default_backend", List.of("default_backend $SELF")),
             Map.entry("description", List.of("description the api service")),
             Map.entry("disabled", List.of("disabled")),
+            Map.entry("dynamic-cookie-key", List.of("dynamic-cookie-key s3cr3t")),
             Map.entry("dispatch", List.of("dispatch 127.0.0.1:9")),
             Map.entry("email-alert from", List.of("email-alert mailers m1", "email-alert to ops@example.com", "email-alert from haproxy@example.com")),
             Map.entry("email-alert level", List.of("email-alert mailers m1", "email-alert from h@example.com", "email-alert to ops@example.com", "email-alert level alert")),

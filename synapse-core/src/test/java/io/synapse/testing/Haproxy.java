@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** The real {@code haproxy} binary, for checking rendered configs. */
+/** The real {@code haproxy} binary: checking rendered configs, and running it in master-worker mode. */
 public final class Haproxy {
     private Haproxy() {}
 
@@ -63,4 +63,104 @@ public final class Haproxy {
     }
 
     public record CheckResult(boolean ok, String output) {}
+
+    /**
+     * Starts {@code haproxy -W -S <masterSocket> -f <config>} (master-worker, in the foreground, its
+     * output in {@code <config>.log}) and waits until its master socket answers.
+     */
+    public static MasterWorker startMasterWorker(Path config, Path masterSocket) {
+        Path haproxy = Binaries.haproxy();
+        try {
+            Path log = config.resolveSibling(config.getFileName() + ".log");
+            Process p = new ProcessBuilder(haproxy.toString(), "-W", "-S", masterSocket.toString(), "-f", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            MasterWorker mw = new MasterWorker(p, masterSocket, log);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> mw.workerPid() > 0);
+            return mw;
+        } catch (IOException e) {
+            throw new AssertionError("could not start " + haproxy + ": " + e, e);
+        }
+    }
+
+    /** A master-worker HAProxy started by a test; closing it stops the master and its workers. */
+    public static final class MasterWorker implements AutoCloseable {
+        private final Process process;
+        private final Path masterSocket;
+        private final Path log;
+
+        private MasterWorker(Process process, Path masterSocket, Path log) {
+            this.process = process;
+            this.masterSocket = masterSocket;
+            this.log = log;
+        }
+
+        public Path masterSocket() {
+            return masterSocket;
+        }
+
+        /** A command on the master CLI ({@code @1 <command>} reaches the current worker); the whole answer. */
+        public String command(String command) throws IOException {
+            try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                ch.connect(java.net.UnixDomainSocketAddress.of(masterSocket));
+                ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+                ch.shutdownOutput();
+                java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(65536);
+                while (ch.read(buf) > 0) {
+                    in.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                return in.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** The current worker's pid ({@code show proc}), 0 when none is listed. */
+        public long workerPid() throws IOException {
+            boolean workers = false;
+            for (String line : command("show proc").split("\n")) {
+                if (line.startsWith("#")) {
+                    workers = line.startsWith("# workers");
+                } else if (workers && line.contains(" worker ")) {
+                    return Long.parseLong(line.trim().split("\\s+")[0]);
+                }
+            }
+            return 0;
+        }
+
+        /** How many reloads the master did (failed ones included). */
+        public int reloads() throws IOException {
+            for (String line : command("show proc").split("\n")) {
+                String[] w = line.trim().split("\\s+");
+                if (w.length > 2 && "master".equals(w[1])) {
+                    return Integer.parseInt(w[2]);
+                }
+            }
+            throw new IOException("show proc without a master line");
+        }
+
+        /** What HAProxy wrote to its output. */
+        public String log() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                return "<" + e + ">";
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

@@ -38,12 +38,46 @@ public final class Changes {
     }
 
     /**
+     * As {@link #diff(Collection, Collection)}, where items with the same {@code key} are one item:
+     * one that is in both with other values (a backend whose weight changed) is {@code ~a}, not
+     * {@code +a, -a}.
+     */
+    public static <T, K> String diffByKey(Collection<T> before, Collection<T> after, Function<? super T, K> key) {
+        requireNonNull(before, "before is null");
+        requireNonNull(after, "after is null");
+        requireNonNull(key, "key is null");
+        java.util.Map<K, T> b = new java.util.HashMap<>();
+        before.forEach(x -> b.put(key.apply(x), x));
+        Set<K> a = new HashSet<>();
+        List<T> added = new ArrayList<>();
+        List<T> changed = new ArrayList<>();
+        for (T x : after) {
+            K k = key.apply(x);
+            a.add(k);
+            T old = b.get(k);
+            if (old == null) {
+                added.add(x);
+            } else if (!old.equals(x)) {
+                changed.add(x);
+            }
+        }
+        List<T> removed = before.stream().filter(x -> !a.contains(key.apply(x))).toList();
+        return listed(added, removed, changed, String::valueOf);
+    }
+
+    /**
      * {@code " (+a, -b)"} for changes already known (an incremental watcher knows what it added and
      * removed without comparing whole sets), or {@code ""} when there are none.
      */
     public static <T> String listed(Collection<T> added, Collection<T> removed, Function<? super T, String> label) {
+        return listed(added, removed, List.of(), label);
+    }
+
+    /** {@code " (+a, -b, ~c)"}: added, removed and changed items, or {@code ""} when there are none. */
+    public static <T> String listed(Collection<T> added, Collection<T> removed, Collection<T> changed, Function<? super T, String> label) {
         requireNonNull(added, "added is null");
         requireNonNull(removed, "removed is null");
+        requireNonNull(changed, "changed is null");
         requireNonNull(label, "label is null");
         List<String> parts = new ArrayList<>();
         int total = 0;
@@ -56,6 +90,12 @@ public final class Changes {
         for (T x : removed) {
             if (parts.size() < SHOWN_TOTAL) {
                 parts.add("-" + label.apply(x));
+            }
+            total++;
+        }
+        for (T x : changed) {
+            if (parts.size() < SHOWN_TOTAL) {
+                parts.add("~" + label.apply(x));
             }
             total++;
         }

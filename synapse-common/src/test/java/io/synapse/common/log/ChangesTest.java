@@ -16,6 +16,14 @@ class ChangesTest {
     }
 
     @Test
+    void anItemWhoseKeyStaysIsChangedNotAddedAndRemoved() {
+        // key: the letter; value: the whole string (a backend whose weight changed keeps its address)
+        assertThat(Changes.diffByKey(List.of("a1", "b1", "c1"), List.of("a1", "b2", "d1"), (String s) -> s.charAt(0)))
+                .isEqualTo(" (+d1, -c1, ~b2)");
+        assertThat(Changes.diffByKey(List.of("a1"), List.of("a1"), (String s) -> s.charAt(0))).isEmpty();
+    }
+
+    @Test
     void longListsAreCut() {
         List<Integer> many = IntStream.range(0, 20).boxed().toList();
         assertThat(Changes.diff(List.of(), many)).isEqualTo(" (+0, +1, +2, +3, +4, ... 15 more)");
