@@ -32,7 +32,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The nerve daemon as a library: runs one {@link ServiceRunner} per service, shares registry
  * clients (one per ZooKeeper ensemble, one per etcd connection), touches the heartbeat file and
- * applies reloads. {@link #close()} removes every registration within about a second.
+ * applies reloads. Threads: one scheduler starts every check round and runs nothing that blocks,
+ * one {@link TcpConnector} finishes the tcp checks, and a pool grows only for the checks that block
+ * (http, exec, redis) and for reports. {@link #close()} removes every registration within about a second.
  */
 final class Nerve implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Nerve.class);
@@ -49,6 +51,7 @@ final class Nerve implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService workers;
+    private final TcpConnector connector = new TcpConnector("nerve-tcp-checks");
     private final ZooKeeperClients zooKeeper = new ZooKeeperClients(ZOOKEEPER, state -> switch (state) {
         case RECONNECTED -> "verifying the registrations";
         case LOST -> "registrations will be re-created on reconnect";
@@ -68,7 +71,7 @@ final class Nerve implements AutoCloseable {
 
     Nerve(NerveConfig config) {
         this.config = requireNonNull(config, "config is null");
-        this.scheduler = new ScheduledThreadPoolExecutor(2, threads("nerve-scheduler"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, threads("nerve-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.workers = Executors.newCachedThreadPool(threads("nerve-worker"));
@@ -113,7 +116,7 @@ final class Nerve implements AutoCloseable {
     private void startService(ServiceConfig service) {
         ServiceRunner runner;
         try {
-            runner = new ServiceRunner(service, onDrift -> reporter(service, onDrift), scheduler, workers,
+            runner = new ServiceRunner(service, onDrift -> reporter(service, onDrift), scheduler, workers, connector,
                     () -> config.maintenanceFile(), config.verifyInterval(), () -> statsd);
         } catch (RuntimeException e) {
             log.error("service {}: cannot start: {}", service.name(), e.getMessage());
@@ -329,6 +332,7 @@ final class Nerve implements AutoCloseable {
         }
         scheduler.shutdownNow();
         workers.shutdownNow();
+        connector.close();
         if (statsd != null) {
             statsd.close();
         }

@@ -32,10 +32,14 @@ import static java.util.Objects.requireNonNull;
  * One service: check rounds on a fixed-rate schedule, rise/fall per check, maintenance, and a
  * reconcile loop that makes the registry match the wanted state.
  *
- * <p>Check rounds of different services run on a shared pool, so a slow check only delays its own
- * service; a round still running when the next one is due makes that tick be skipped (rounds never
- * overlap, and the schedule does not drift). Checks run in order and a round stops at the first
- * check that is down (as the Ruby Nerve does).
+ * <p>A round starts on the shared scheduler's thread. Checks run in order and a round stops at the
+ * first check that is down (as the Ruby Nerve does). A {@code tcp} check of an IP address needs no
+ * thread (the shared {@link TcpConnector} finishes it, and the round goes on there); the other
+ * checks block, so they run on the shared worker pool, where a slow check only delays its own
+ * service. A round still running when the next one is due makes that tick be skipped (rounds never
+ * overlap, and the schedule does not drift). Rounds and verifications start on a process-wide
+ * 50 ms grid (their phases spread over the interval by service name), so that one wake-up of the
+ * scheduler starts several: 500 services checked every second cost 20 wake-ups a second, not 500.
  *
  * <p>Reporting is serialized per service and coalesced: the latest wanted state wins. A failed
  * report is retried with exponential backoff (100 ms to 5 s) until it succeeds; every
@@ -46,10 +50,15 @@ import static java.util.Objects.requireNonNull;
 final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
     private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    /** Round starts are aligned to this grid (see the class comment). */
+    static final long PHASE_GRID_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The origin of the grid, shared by every service of the process. */
+    private static final long GRID_ORIGIN = System.nanoTime();
 
     private final ServiceConfig config;
     private final ScheduledExecutorService scheduler;
     private final Executor workers;
+    private final TcpConnector connector;
     private final Supplier<Path> globalMaintenance;
     private final Duration verifyInterval;
     private final Supplier<StatsdSink> statsd;
@@ -80,6 +89,9 @@ final class ServiceRunner {
     private volatile long rounds;
     private volatile long skippedRounds;
     private volatile boolean maintenance;
+    // one round at a time (roundRunning); a round may move between threads, each hand-over orders its writes
+    private boolean roundMaintenance;
+    private long checkStarted;
 
     // written under reportLock
     private Reporter reporter;
@@ -91,10 +103,12 @@ final class ServiceRunner {
     private ScheduledFuture<?> retry;
 
     ServiceRunner(ServiceConfig config, Function<Runnable, Reporter> reporterFactory, ScheduledExecutorService scheduler,
-                  Executor workers, Supplier<Path> globalMaintenance, Duration verifyInterval, Supplier<StatsdSink> statsd) {
+                  Executor workers, TcpConnector connector, Supplier<Path> globalMaintenance, Duration verifyInterval,
+                  Supplier<StatsdSink> statsd) {
         this.config = requireNonNull(config, "config is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.workers = requireNonNull(workers, "workers is null");
+        this.connector = requireNonNull(connector, "connector is null");
         this.globalMaintenance = requireNonNull(globalMaintenance, "globalMaintenance is null");
         this.verifyInterval = requireNonNull(verifyInterval, "verifyInterval is null");
         this.statsd = requireNonNull(statsd, "statsd is null");
@@ -249,15 +263,30 @@ final class ServiceRunner {
     /** Runs the first round now, then every check interval (phase spread by name), and verifies periodically. */
     void start() {
         registerMeters();
+        long now = System.nanoTime();
         long interval = config.checkInterval().toNanos();
-        long phase = Math.floorMod(config.name().hashCode(), Math.max(1, interval));
+        long phase = onGrid(Math.floorMod(config.name().hashCode(), Math.max(1, interval)), interval);
         long verify = verifyInterval.toNanos();
+        long verifyPhase = onGrid(ThreadLocalRandom.current().nextLong(Math.max(1, verify)), verify);
+        long firstVerify = delayToPhase(now, verifyPhase, verify);
+        if (firstVerify < verify / 2) {
+            firstVerify += verify; // not right after the registration
+        }
         synchronized (schedules) {
-            schedules.add(scheduler.scheduleAtFixedRate(this::tick, phase, interval, TimeUnit.NANOSECONDS));
-            schedules.add(scheduler.scheduleAtFixedRate(() -> requestReconcile(true),
-                    verify / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, verify / 2)), verify, TimeUnit.NANOSECONDS));
+            schedules.add(scheduler.scheduleAtFixedRate(this::tick, delayToPhase(now, phase, interval), interval, TimeUnit.NANOSECONDS));
+            schedules.add(scheduler.scheduleAtFixedRate(() -> requestReconcile(true), firstVerify, verify, TimeUnit.NANOSECONDS));
         }
         tick();
+    }
+
+    /** {@code phase} rounded down to the grid, when the period spans at least two grid steps. */
+    static long onGrid(long phase, long period) {
+        return period >= 2 * PHASE_GRID_NANOS ? phase - phase % PHASE_GRID_NANOS : phase;
+    }
+
+    /** The delay from {@code now} to the next instant {@code phase} past a multiple of {@code period} from the grid's origin. */
+    static long delayToPhase(long now, long phase, long period) {
+        return Math.floorMod(GRID_ORIGIN + phase - now, Math.max(1, period));
     }
 
     private void tick() {
@@ -270,49 +299,74 @@ final class ServiceRunner {
             return;
         }
         try {
-            workers.execute(() -> {
-                try {
-                    round();
-                } catch (RuntimeException e) {
-                    log.error("service {}: check round failed unexpectedly", config.name(), e);
-                } catch (Error e) {
-                    log.error("service {}: check round failed with a fatal error", config.name(), e);
-                    throw e;
-                } finally {
-                    roundRunning.set(false);
-                }
-            });
-        } catch (RejectedExecutionException e) {
+            boolean inMaintenance = maintenanceFileExists();
+            if (inMaintenance != maintenance) {
+                maintenance = inMaintenance;
+                log.info(inMaintenance ? "service {}: maintenance file present; reporting down"
+                        : "service {}: maintenance file gone; back to its checks", config.name());
+            }
+            roundMaintenance = inMaintenance;
+            runCheck(0);
+        } catch (RuntimeException e) {
+            log.error("service {}: check round failed unexpectedly", config.name(), e);
             roundRunning.set(false);
         }
     }
 
-    /** One check round: maintenance, then the checks in order; updates the wanted state. */
-    void round() {
-        boolean inMaintenance = maintenanceFileExists();
-        if (inMaintenance != maintenance) {
-            maintenance = inMaintenance;
-            log.info(inMaintenance ? "service {}: maintenance file present; reporting down"
-                    : "service {}: maintenance file gone; back to its checks", config.name());
+    /** Runs check {@code i} of the current round, then the rest (here, or where the check completes). */
+    private void runCheck(int i) {
+        if (stopped) {
+            roundRunning.set(false);
+            return;
         }
-        String failure = null;
-        for (int i = 0; i < checks.size() && !stopped; i++) {
+        if (i == checks.size()) {
+            finishRound(null);
+            return;
+        }
+        Check check = checks.get(i);
+        checkStarted = System.nanoTime();
+        if (check instanceof TcpCheck tcp && tcp.nonBlocking()) {
+            tcp.start(connector, failure -> continueRound(i, failure));
+        } else if (check instanceof NoopCheck) {
+            continueRound(i, null);
+        } else {
+            try {
+                workers.execute(() -> continueRound(i, runBlocking(check)));
+            } catch (RejectedExecutionException e) {
+                roundRunning.set(false); // stopping
+            }
+        }
+    }
+
+    /** A check that blocks, on a worker: its failure, or {@code null} when it passed. */
+    private Exception runBlocking(Check check) {
+        try {
+            check.run();
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e;
+        } catch (Exception e) {
+            return e;
+        } catch (Error e) {
+            log.error("service {}: check {} failed with a fatal error", config.name(), check.name(), e);
+            roundRunning.set(false);
+            throw e;
+        }
+    }
+
+    /** Check {@code i} passed ({@code failure} null) or failed: record it, then go on or end the round. */
+    private void continueRound(int i, Exception failure) {
+        try {
+            if (failure instanceof InterruptedException || stopped) {
+                roundRunning.set(false);
+                return;
+            }
             Check check = checks.get(i);
             RiseFall state = states.get(i);
-            boolean passed;
-            String reason = null;
-            long started = System.nanoTime();
-            try {
-                check.run();
-                passed = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                passed = false;
-                reason = Check.reason(e);
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
+            boolean passed = failure == null;
+            String reason = passed ? null : Check.reason(failure);
+            double seconds = (System.nanoTime() - checkStarted) / 1e9;
             Boolean before = state.state();
             boolean up = state.record(passed);
             CheckStatus last = results.get(i);
@@ -329,28 +383,42 @@ final class ServiceRunner {
                         state.consecutiveSuccesses());
             }
             if (!up) {
-                failure = "check " + check.name() + (reason == null ? " is down (rise " + state.consecutiveSuccesses()
-                        + "/" + config.checks().get(i).rise() + ")" : ": " + reason);
-                break;
+                finishRound("check " + check.name() + (reason == null ? " is down (rise " + state.consecutiveSuccesses()
+                        + "/" + config.checks().get(i).rise() + ")" : ": " + reason));
+                return;
             }
-        }
-        if (stopped) {
+        } catch (RuntimeException e) {
+            log.error("service {}: check round failed unexpectedly", config.name(), e);
+            roundRunning.set(false);
             return;
         }
-        rounds++;
-        lastRoundAt = Instant.now();
-        boolean up = failure == null && !inMaintenance;
-        Boolean previous = desiredUp;
-        desiredUp = up;
-        if (previous == null || previous != up) {
-            String why = inMaintenance ? "maintenance" : failure;
-            if (up) {
-                log.info("service {}: up{}", config.name(), previous == null ? " (first check round)" : "");
-            } else {
-                log.info("service {}: down ({})", config.name(), why);
+        runCheck(i + 1);
+    }
+
+    /** The round's outcome ({@code failure} null: every check up): updates the wanted state; ends the round. */
+    private void finishRound(String failure) {
+        try {
+            boolean inMaintenance = roundMaintenance;
+            if (stopped) {
+                return;
             }
-            count(up ? "up" : "down");
-            requestReconcile(false);
+            rounds++;
+            lastRoundAt = Instant.now();
+            boolean up = failure == null && !inMaintenance;
+            Boolean previous = desiredUp;
+            desiredUp = up;
+            if (previous == null || previous != up) {
+                String why = inMaintenance ? "maintenance" : failure;
+                if (up) {
+                    log.info("service {}: up{}", config.name(), previous == null ? " (first check round)" : "");
+                } else {
+                    log.info("service {}: down ({})", config.name(), why);
+                }
+                count(up ? "up" : "down");
+                requestReconcile(false);
+            }
+        } finally {
+            roundRunning.set(false);
         }
     }
 

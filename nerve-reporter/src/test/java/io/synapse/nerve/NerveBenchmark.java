@@ -34,15 +34,17 @@ import java.util.concurrent.locks.LockSupport;
  * checked every second (fall 1), registering into an in-JVM ZooKeeper TestingServer. Nerve itself
  * runs as a child JVM (as in production) so its CPU can be measured alone.
  *
- * <p>Prints: time to register all services; nerve's CPU over a steady-state window (the child's
- * CPU time from {@link ProcessHandle}, plus this harness's own from {@link OperatingSystemMXBean});
+ * <p>Prints: time to register all services; nerve's CPU over a steady-state window that starts
+ * {@code --warmup} seconds after the last registration (the JIT compiler's work is done by then)
+ * (the child's CPU time from {@link ProcessHandle}, the threads that used it from /proc, plus this
+ * harness's own from {@link OperatingSystemMXBean});
  * then, for {@code --failures} services closed one at a time at random phases, the time from the
  * listener closing to the ZooKeeper node being gone (p50 / p90 / p99 / max; target p99 at most the
  * check interval + 100 ms); and the SIGTERM-to-exit time with the remaining registrations.
  *
  * <pre>
  * BENCH_NO_BUILD=1 bin/benchmark nerve-reporter io.synapse.nerve.NerveBenchmark [--services 500]
- *     [--interval 1] [--measure 20] [--failures 400] [--gap-ms 40]
+ *     [--interval 1] [--warmup 15] [--measure 20] [--failures 400] [--gap-ms 40] [--verify-interval SECONDS]
  * </pre>
  */
 public final class NerveBenchmark {
@@ -53,8 +55,10 @@ public final class NerveBenchmark {
         int services = Integer.parseInt(opts.getOrDefault("services", "500"));
         double interval = Double.parseDouble(opts.getOrDefault("interval", "1"));
         int measureSeconds = Integer.parseInt(opts.getOrDefault("measure", "20"));
+        int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup", "15"));
         int failures = Math.min(services, Integer.parseInt(opts.getOrDefault("failures", Integer.toString(services * 4 / 5))));
         int gapMs = Integer.parseInt(opts.getOrDefault("gap-ms", "40"));
+        String verify = opts.get("verify-interval"); // nerve's default (10 s) when absent
 
         Path dir = Files.createTempDirectory("nerve-bench");
         try (TestingServer zk = new TestingServer(true);
@@ -82,7 +86,8 @@ public final class NerveBenchmark {
                     .build());
             cache.start();
 
-            StringBuilder json = new StringBuilder("{\"instance_id\": \"bench-1\", \"services\": {");
+            StringBuilder json = new StringBuilder("{\"instance_id\": \"bench-1\", "
+                    + (verify == null ? "" : "\"verify_interval\": " + verify + ", ") + "\"services\": {");
             for (int i = 0; i < services; i++) {
                 json.append(i == 0 ? "" : ",").append("\"s").append(i).append("\": {\"host\": \"127.0.0.1\", \"port\": ")
                         .append(listeners.port(i)).append(", \"zk_hosts\": [\"").append(zk.getConnectString())
@@ -106,7 +111,8 @@ public final class NerveBenchmark {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launched));
 
                 // steady state CPU
-                park(Duration.ofSeconds(5));
+                park(Duration.ofSeconds(warmupSeconds));
+                Map<String, Long> threadCpu0 = threadCpu(nerve.pid());
                 OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 Duration childCpu0 = nerve.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
                 long ownCpu0 = os.getProcessCpuTime();
@@ -115,11 +121,15 @@ public final class NerveBenchmark {
                 long wall = System.nanoTime() - t0;
                 Duration childCpu = nerve.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).minus(childCpu0);
                 long ownCpu = os.getProcessCpuTime() - ownCpu0;
+                Map<String, Long> threadCpu = threadCpu(nerve.pid());
                 System.out.printf("steady state over %d s: nerve CPU %.1f%% of one core (%.2f%% of the %d-core machine), "
-                                + "%.0f checks/s; harness (ZooKeeper + listeners) CPU %.1f%% of one core, load now %.2f%n",
+                                + "%.0f checks/s, verify_interval %s s, %s threads; harness (ZooKeeper + listeners) CPU %.1f%% "
+                                + "of one core, load now %.2f%n",
                         measureSeconds, 100.0 * childCpu.toNanos() / wall,
                         100.0 * childCpu.toNanos() / wall / os.getAvailableProcessors(), os.getAvailableProcessors(),
-                        services / interval, 100.0 * ownCpu / wall, os.getSystemLoadAverage());
+                        services / interval, verify == null ? "10" : verify, threads(nerve.pid()), 100.0 * ownCpu / wall,
+                        os.getSystemLoadAverage());
+                System.out.println("  by thread: " + byThread(threadCpu0, threadCpu, wall));
                 if (registered.size() != services) {
                     System.out.printf("WARNING: only %d of %d registered during the steady state%n", registered.size(), services);
                 }
@@ -170,6 +180,52 @@ public final class NerveBenchmark {
                 files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** CPU ticks (1/100 s) per thread name of process {@code pid}, numbers stripped ("nerve-worker-7" -> "nerve-worker"). */
+    private static Map<String, Long> threadCpu(long pid) {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[-#]?\\d+$", "");
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum); // utime + stime
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return ticks;
+    }
+
+    /** The threads' shares of one core between two {@link #threadCpu} samples, largest first (threads that ended are not counted). */
+    private static String byThread(Map<String, Long> before, Map<String, Long> after, long wallNanos) {
+        double seconds = wallNanos / 1e9;
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .map(e -> String.format("%s %.1f%%", e.getKey(), e.getValue() / seconds))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** The number of threads of process {@code pid}, from /proc ("?" where there is none). */
+    private static String threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Threads:")) {
+                    return line.substring("Threads:".length()).strip();
+                }
+            }
+        } catch (IOException e) {
+            return "?";
+        }
+        return "?";
     }
 
     private static String serviceOf(String path) {

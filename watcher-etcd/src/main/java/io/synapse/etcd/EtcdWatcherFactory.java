@@ -42,8 +42,19 @@ public final class EtcdWatcherFactory implements WatcherFactory<EtcdConfig> {
         this(SHARED);
     }
 
-    EtcdWatcherFactory(EtcdClients clients) {
+    /**
+     * A factory whose watchers share the clients of {@code clients} instead of the process-wide
+     * pool: for embedding several independent synapse instances in one JVM (the fleet simulation
+     * runs a thousand, each with its own client as separate hosts would have). Create the pool with
+     * {@link #newClients()}; a client closes when its last watcher stops.
+     */
+    public EtcdWatcherFactory(EtcdClients clients) {
         this.clients = requireNonNull(clients, "clients is null");
+    }
+
+    /** A new, empty pool of clients with the watchers' settings (see {@link #EtcdWatcherFactory(EtcdClients)}). */
+    public static EtcdClients newClients() {
+        return new EtcdClients(CLIENT_SETTINGS);
     }
 
     @Override

@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param nameserver the DNS server(s) that resolve the names (the {@code dns} watcher's key);
  *     absent: the system's
  * @param checkInterval seconds: the longest time between two resolutions of a name (default 30)
- * @param generatorConfigPath, decode, discoveryJitter, retryPolicy, auth: the {@code zookeeper}
- *     watcher's keys of the same names
+ * @param generatorConfigPath, decode, discoveryJitter, retryPolicy, auth, resyncJitter: the {@code
+ *     zookeeper} watcher's keys of the same names
  */
 public record ZookeeperDnsConfig(
         JsonNode hosts,
@@ -24,4 +24,5 @@ public record ZookeeperDnsConfig(
         JsonNode decode,
         JsonNode discoveryJitter,
         JsonNode retryPolicy,
-        JsonNode auth) {}
+        JsonNode auth,
+        JsonNode resyncJitter) {}

@@ -89,6 +89,7 @@ public final class ZookeeperDnsWatcherFactory implements WatcherFactory<Zookeepe
         put(zk, "discovery_jitter", config.discoveryJitter());
         put(zk, "retry_policy", config.retryPolicy());
         put(zk, "auth", config.auth());
+        put(zk, "resync_jitter", config.resyncJitter());
         return zk;
     }
 

@@ -139,7 +139,7 @@ class MultiConfigTest {
         assertThat(problems("{\"method\": \"zookeeper_dns\", \"hosts\": \"127.0.0.1:2181\", \"path\": \"/svc\", \"nameserver\": \"10.0.0.300\","
                 + " \"check_interval\": -1, \"check_intervall\": 1}"))
                 .containsExactly(
-                        "services.api.discovery.check_intervall: unknown key for method \"zookeeper_dns\" (did you mean \"check_interval\"?); known keys: hosts, path, nameserver, check_interval, generator_config_path, decode, discovery_jitter, retry_policy, auth",
+                        "services.api.discovery.check_intervall: unknown key for method \"zookeeper_dns\" (did you mean \"check_interval\"?); known keys: hosts, path, nameserver, check_interval, generator_config_path, decode, discovery_jitter, retry_policy, auth, resync_jitter",
                         "services.api.discovery.nameserver[0]: expected an IP address, IP:port or [IPv6]:port, got \"10.0.0.300\"",
                         "services.api.discovery.check_interval: expected a number of seconds >= 0.1, got -1.0");
         assertThat(problems("{\"method\": \"zookeeper_dns\", \"hosts\": [\"127.0.0.1:2181\"], \"path\": \"/svc\", \"nameserver\": \"127.0.0.1:53\", \"check_interval\": 5}"))

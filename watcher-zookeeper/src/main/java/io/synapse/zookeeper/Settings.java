@@ -22,6 +22,7 @@ import static java.util.Objects.requireNonNull;
  * @param backoff retry delays after failures
  * @param discoveryJitter minimum time between watch-triggered re-discoveries ({@code 0}: none)
  * @param pollInterval {@code null} to watch; else the polling period
+ * @param resyncJitter the longest random delay before re-reading after a reconnection ({@code 0}: none)
  */
 record Settings(
         ZooKeeperEnsemble ensemble,
@@ -30,7 +31,8 @@ record Settings(
         String configPath,
         Backoff backoff,
         Duration discoveryJitter,
-        Duration pollInterval) {
+        Duration pollInterval,
+        Duration resyncJitter) {
 
     static final String DISABLED = "disabled";
     /** 500 ms doubling to 60 s (at most 10 doublings). */
@@ -38,6 +40,8 @@ record Settings(
     static final int DEFAULT_DOUBLINGS = 10;
     static final double MAX_JITTER_SECONDS = 120;
     static final double DEFAULT_POLL_SECONDS = 60;
+    static final double MAX_RESYNC_JITTER_SECONDS = 300;
+    static final double DEFAULT_RESYNC_JITTER_SECONDS = 5;
 
     Settings {
         requireNonNull(ensemble, "ensemble is null");
@@ -45,6 +49,7 @@ record Settings(
         requireNonNull(decoder, "decoder is null");
         requireNonNull(backoff, "backoff is null");
         requireNonNull(discoveryJitter, "discoveryJitter is null");
+        requireNonNull(resyncJitter, "resyncJitter is null");
     }
 
     boolean watches() {
@@ -91,6 +96,10 @@ record Settings(
         if (jitter != null && (jitter.isNaN() || jitter < 0 || jitter > MAX_JITTER_SECONDS)) {
             problems.add("discovery_jitter", "expected seconds 0-120, got " + number(jitter));
         }
+        Double resync = config.resyncJitter();
+        if (resync != null && (resync.isNaN() || resync < 0 || resync > MAX_RESYNC_JITTER_SECONDS)) {
+            problems.add("resync_jitter", "expected seconds 0-300, got " + number(resync));
+        }
         ZookeeperConfig.Auth auth = config.auth();
         if (auth != null) {
             ZooKeeperAuth.fromConfig(auth.scheme(), auth.credentials(), problems.at("auth"));
@@ -121,7 +130,8 @@ record Settings(
         Duration pollInterval = poll
                 ? seconds(config.pollingIntervalSec() == null ? DEFAULT_POLL_SECONDS : config.pollingIntervalSec())
                 : null;
-        return new Settings(key, config.path(), decoder, configPath, backoff(config.retryPolicy()), jitter, pollInterval);
+        Duration resync = seconds(config.resyncJitter() == null ? DEFAULT_RESYNC_JITTER_SECONDS : config.resyncJitter());
+        return new Settings(key, config.path(), decoder, configPath, backoff(config.retryPolicy()), jitter, pollInterval, resync);
     }
 
     /** The backoff of a {@code retry_policy} (Curator-style or Ruby Synapse keys), defaults filled in. */

@@ -20,6 +20,10 @@ import java.util.List;
  * @param auth optional digest authentication
  * @param pollingIntervalSec {@code zookeeper_poll} only: seconds between polls; default 60.
  *     Accepted and ignored by {@code zookeeper}, which watches
+ * @param resyncJitter seconds (0-300): when the connection comes back, the re-read (after a lost
+ *     session) or re-listing (the session survived) starts after a random delay up to this, so
+ *     that a fleet reconnecting at once does not read at once; default 5. Accepted and ignored
+ *     by {@code zookeeper_poll}
  */
 public record ZookeeperConfig(
         @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> hosts,
@@ -29,7 +33,8 @@ public record ZookeeperConfig(
         RetryPolicy retryPolicy,
         Double discoveryJitter,
         Auth auth,
-        Double pollingIntervalSec) {
+        Double pollingIntervalSec,
+        Double resyncJitter) {
 
     /**
      * @param method {@code nerve} (default) or {@code serverset}

@@ -42,9 +42,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.LongUnaryOperator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -59,13 +61,24 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>What happens on trouble: when the connection is suspended or the session is lost, or a read
  * fails with an error other than a lost connection (reads wait for the connection to come
- * back), the watcher reports {@link WatcherListener#onFailure} once for the episode, publishes
- * nothing (the last good backends stay), abandons what it was reading, and runs a new full sync
- * when the connection is back (or, for other errors, after a backoff); that sync is published
- * even when nothing changed and ends the episode. Watch events missed during a partition are
- * therefore covered by the full sync. A child deleted between the listing and the read is simply
- * gone; a child that cannot be decoded is skipped with one warning (repeated only if its data
- * changes).
+ * back), the watcher reports {@link WatcherListener#onFailure} once for the episode and publishes
+ * nothing (the last good backends stay). How it recovers depends on what was lost:
+ * <ul>
+ *   <li>The connection, not the session (a member died, the client moved to another one): the
+ *       session's watches survive, and ZooKeeper fires those whose nodes changed meanwhile as soon
+ *       as the client is back, so nothing is read again: reads in flight complete on the new
+ *       connection, and one listing per service (reading only children it does not know) confirms
+ *       the set and ends the episode. A thousand hosts moving off a dead member cost a thousand
+ *       listings per service, not a thousand full re-reads.
+ *   <li>The session (expired, or a read failed): the watches are gone, so what was being read is
+ *       abandoned and a full sync runs on the new session; it is published even when nothing
+ *       changed and ends the episode.
+ * </ul>
+ * Either runs after a random delay of up to {@code resync_jitter} once the connection is back,
+ * so that a fleet reconnecting at the same moment (after a leader election, or an outage longer
+ * than the session) spreads its reads instead of hitting the ensemble at once; watch events are
+ * handled meanwhile. A child deleted between the listing and the read is simply gone; a child
+ * that cannot be decoded is skipped with one warning (repeated only if its data changes).
  *
  * <p>Threading: all state is confined to the shared connection's thread ({@link
  * ZooKeeperConnection#executor()}): Curator callbacks, watch events and timers all run there.
@@ -96,6 +109,8 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private final Settings settings;
     private final WatcherListener listener;
     private final ZooKeeperClients clients;
+    /** Draws the delay before re-reading after a reconnection, given {@code resync_jitter} (both in nanoseconds). */
+    private final LongUnaryOperator resyncDelay;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final Object lifecycle = new Object();
 
@@ -130,12 +145,23 @@ final class ZookeeperWatcher implements ServiceWatcher {
     private long lastDiscoveryNanos;
     private ScheduledFuture<?> discoveryTask;
     private ScheduledFuture<?> syncTask;
+    /** The session was lost: its watches are gone, the next connection needs a full sync. */
+    private boolean sessionLost;
+    /** The re-listing or full sync waiting for its {@code resync_jitter} delay after a reconnection. */
+    private ScheduledFuture<?> reconnectTask;
 
     ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, ZooKeeperClients clients) {
+        this(context, settings, listener, clients,
+                jitter -> jitter <= 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter + 1));
+    }
+
+    ZookeeperWatcher(WatcherContext context, Settings settings, WatcherListener listener, ZooKeeperClients clients,
+                     LongUnaryOperator resyncDelay) {
         this.service = requireNonNull(context, "context is null").serviceName();
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
         this.clients = requireNonNull(clients, "clients is null");
+        this.resyncDelay = requireNonNull(resyncDelay, "resyncDelay is null");
     }
 
     @Override
@@ -178,6 +204,7 @@ final class ZookeeperWatcher implements ServiceWatcher {
                 ensemble.executor().execute(() -> {
                     cancel(syncTask);
                     cancel(discoveryTask);
+                    cancel(reconnectTask);
                 });
                 if (!lease.isLast()) {
                     // others keep the connection open: remove this watcher's watches from it
@@ -203,6 +230,9 @@ final class ZookeeperWatcher implements ServiceWatcher {
         syncTask = null;
         cancel(discoveryTask);
         discoveryTask = null;
+        cancel(reconnectTask);
+        reconnectTask = null;
+        sessionLost = false;
         dirtyList = false;
         dirtyConfig = false;
         dirtyChildren.clear();
@@ -514,20 +544,72 @@ final class ZookeeperWatcher implements ServiceWatcher {
 
     private void onConnectionState(ConnectionState newState) {
         switch (newState) {
-            case SUSPENDED, LOST -> {
+            case SUSPENDED -> {
+                cancel(reconnectTask);
+                reconnectTask = null;
+                if (!settings.watches()) {
+                    // polling: the next poll after the connection is back reads everything anyway
+                    abandon();
+                    cancel(syncTask);
+                    syncTask = null;
+                }
+                // watching: the session and its watches may well survive (reads in flight wait for the
+                // connection and complete on it); whether they did is known when the connection is back
+                reportFailure("ZooKeeper " + ensemble.ensemble() + ": connection lost while watching " + settings.path(), null);
+            }
+            case LOST -> {
+                cancel(reconnectTask);
+                reconnectTask = null;
                 abandon();
                 cancel(syncTask);
                 syncTask = null;
-                reportFailure("ZooKeeper " + ensemble.ensemble() + ": "
-                        + (newState == ConnectionState.LOST ? "session lost" : "connection lost")
-                        + " while watching " + settings.path(), null);
+                sessionLost = true;
+                reportFailure("ZooKeeper " + ensemble.ensemble() + ": session lost while watching " + settings.path(), null);
             }
-            case CONNECTED, RECONNECTED -> {
+            case CONNECTED -> {
+                // the first connection (an ensemble unreachable at start): read now
                 if (failing || awaitingResync) {
-                    resync(newState.name().toLowerCase(java.util.Locale.ROOT));
+                    resync("connected");
                 }
             }
+            case RECONNECTED -> onReconnected();
             default -> { }
+        }
+    }
+
+    /**
+     * The connection is back. With the same session, the watches survived and deliver what changed
+     * meanwhile: a listing confirms the set (and ends the failure episode). With a new session, or
+     * after a failed read, everything is read again. Either after a random delay up to {@code
+     * resync_jitter}, so that a fleet reconnecting at once spreads its reads.
+     */
+    private void onReconnected() {
+        if (!settings.watches()) {
+            if (failing || awaitingResync) {
+                resync("reconnected");
+            }
+            return;
+        }
+        boolean full = sessionLost || awaitingResync;
+        if (!full && !failing) {
+            return;
+        }
+        long delay = Math.max(0, resyncDelay.applyAsLong(settings.resyncJitter().toNanos()));
+        LOG.debug("service {}: reconnected{}; {} {} in {} ms (resync_jitter)", service, sessionLost ? " with a new session" : "",
+                full ? "reading everything under" : "listing", settings.path(), TimeUnit.NANOSECONDS.toMillis(delay));
+        cancel(reconnectTask);
+        Runnable task = () -> {
+            reconnectTask = null;
+            if (sessionLost || awaitingResync) {
+                resync("reconnected");
+            } else {
+                list(false); // the known children's data watches survived with the session
+            }
+        };
+        if (delay == 0) {
+            task.run();
+        } else {
+            reconnectTask = ensemble.executor().schedule(() -> guarded(task), delay, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -41,16 +41,27 @@ public final class ZookeeperWatcherFactory implements WatcherFactory<ZookeeperCo
         this.clients = () -> Shared.CLIENTS;
     }
 
-    ZookeeperWatcherFactory(ZooKeeperClients clients) {
+    /**
+     * A factory whose watchers share the connections of {@code clients} instead of the process-wide
+     * pool: for embedding several independent synapse instances in one JVM (the fleet simulation
+     * runs a thousand, each with its own connection as separate hosts would have). Create the pool
+     * with {@link #newClients()}; a connection closes when its last watcher stops.
+     */
+    public ZookeeperWatcherFactory(ZooKeeperClients clients) {
         requireNonNull(clients, "clients is null");
         this.clients = () -> clients;
+    }
+
+    /** A new, empty pool of connections with the watchers' client settings (see {@link #ZookeeperWatcherFactory(ZooKeeperClients)}). */
+    public static ZooKeeperClients newClients() {
+        return clients(CLIENT_SETTINGS);
     }
 
     /** A pool of connections whose state changes are logged with what they mean for the watchers. */
     static ZooKeeperClients clients(ZooKeeperClientSettings settings) {
         return new ZooKeeperClients(settings, state -> state == ConnectionState.SUSPENDED
                 ? "keeping the last known backends"
-                : state == ConnectionState.LOST ? "will re-read everything once reconnected" : null);
+                : state == ConnectionState.LOST ? "will re-read everything once reconnected (within resync_jitter)" : null);
     }
 
     @Override

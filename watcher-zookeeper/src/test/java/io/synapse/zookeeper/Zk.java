@@ -73,7 +73,7 @@ final class Zk {
     }
 
     static ZookeeperConfig config(String hosts, String path) {
-        return new ZookeeperConfig(List.of(hosts), path, null, null, null, null, null, null);
+        return new ZookeeperConfig(List.of(hosts), path, null, null, null, null, null, null, 0.0);
     }
 
     static ServiceWatcher watch(ZooKeeperClients ensembles, String service, ZookeeperConfig config, RecordingListener listener) {

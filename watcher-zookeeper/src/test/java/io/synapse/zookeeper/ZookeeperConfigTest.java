@@ -43,7 +43,8 @@ class ZookeeperConfigTest {
                  "retry_policy": {"max_retries": 5, "base_sleep_time_ms": 100, "max_sleep_ms": 2000},
                  "discovery_jitter": 2.5,
                  "auth": {"scheme": "digest", "credentials": "synapse:secret"},
-                 "polling_interval_sec": 15}
+                 "polling_interval_sec": 15,
+                 "resync_jitter": 0.5}
                 """);
         assertThat(problems(config, true)).isEmpty();
         Settings settings = Settings.resolve(config, true);
@@ -55,6 +56,7 @@ class ZookeeperConfigTest {
         assertThat(settings.backoff()).isEqualTo(Backoff.ofMillis(100, 2000));
         assertThat(settings.discoveryJitter()).isEqualTo(Duration.ofMillis(2500));
         assertThat(settings.pollInterval()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(settings.resyncJitter()).isEqualTo(Duration.ofMillis(500));
         assertThat(settings.watches()).isFalse();
     }
 
@@ -66,6 +68,7 @@ class ZookeeperConfigTest {
         assertThat(watch.configPath()).isEqualTo("/services/api");
         assertThat(watch.backoff()).isEqualTo(Backoff.ofMillis(500, 60_000));
         assertThat(watch.discoveryJitter()).isZero();
+        assertThat(watch.resyncJitter()).isEqualTo(Duration.ofSeconds(5));
         assertThat(watch.watches()).isTrue();
         assertThat(Settings.resolve(config, true).pollInterval()).isEqualTo(Duration.ofSeconds(60));
     }
@@ -119,7 +122,8 @@ class ZookeeperConfigTest {
                  "generator_config_path": "/x/",
                  "retry_policy": {"max_retries": -1, "base_sleep_time_ms": 500, "max_sleep_ms": 100},
                  "discovery_jitter": 300,
-                 "auth": {"scheme": "sasl", "credentials": "nopassword"}}
+                 "auth": {"scheme": "sasl", "credentials": "nopassword"},
+                 "resync_jitter": -1}
                 """);
         assertThat(problems(config, false)).containsExactly(
                 "hosts[1]: expected \"host:port\", got \"zk2\"",
@@ -132,6 +136,7 @@ class ZookeeperConfigTest {
                 "retry_policy.max_retries: expected an integer 0-30, got -1",
                 "retry_policy.max_sleep_ms: must not be less than base_sleep_time_ms (500)",
                 "discovery_jitter: expected seconds 0-120, got 300",
+                "resync_jitter: expected seconds 0-300, got -1",
                 "auth.scheme: expected \"digest\", got \"sasl\"",
                 "auth.credentials: expected \"user:password\"");
     }

@@ -5,6 +5,7 @@ import io.synapse.common.zookeeper.ZooKeeperConnection;
 import io.synapse.common.zookeeper.ZooKeeperEnsemble;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ServiceWatcher;
+import io.synapse.spi.WatcherContext;
 import io.synapse.testing.FreePorts;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -164,6 +165,42 @@ class ZookeeperOutageTest {
         register(admin, path, "i-1", nerve("10.1.3.1", 80, "i-1"));
         await().atMost(Duration.ofSeconds(30)).until(() -> listener.addresses().equals(List.of("10.1.3.1:80")));
         assertThat(listener.failures).hasSize(1);
-        assertThat(addresses(listener.snapshots.get(0))).containsExactly("10.1.3.1:80");
+        // the watcher may read the path before the registration lands (an empty set), never anything else
+        assertThat(listener.snapshots).allSatisfy(s -> assertThat(addresses(s)).isSubsetOf("10.1.3.1:80"));
+    }
+
+    /**
+     * A lost session loses its watches: everything is read again on the new session, but only after
+     * the drawn {@code resync_jitter} delay (here always the whole of it), so that a fleet whose
+     * sessions expired together does not read together.
+     */
+    @Test
+    void rereadsALostSessionAfterTheResyncJitter() throws Exception {
+        server = Zk.server();
+        admin = Zk.admin(server.getConnectString());
+        String path = Zk.path("jitter");
+        String first = register(admin, path, "i-1", nerve("10.1.4.1", 80, "i-1"));
+        String second = register(admin, path, "i-2", nerve("10.1.4.2", 80, "i-2"));
+        RecordingListener listener = new RecordingListener();
+        ZookeeperConfig config = new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null, null, null, null, 2.0);
+        watcher = new ZookeeperWatcher(new WatcherContext("api", "services.api.discovery"), Settings.resolve(config, false),
+                listener, ensembles, jitter -> jitter);
+        watcher.start();
+        await().until(() -> listener.addresses().equals(List.of("10.1.4.1:80", "10.1.4.2:80")));
+        List<ConnectionState> states = recordStates();
+        ZooKeeperConnection ensemble = ensembles.find(ZooKeeperEnsemble.of(server.getConnectString())).orElseThrow();
+        Reads reads = Reads.on(ensemble);
+
+        KillSession.kill(ensemble.client().getZookeeperClient().getZooKeeper());
+        await().until(() -> states.contains(ConnectionState.RECONNECTED));
+        assertThat(states).contains(ConnectionState.LOST);
+        // within the 2 s delay nothing is read...
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofMillis(1_500)).until(() -> reads.count("GetData") == 0);
+        assertThat(listener.snapshots).hasSize(1);
+        // ...then everything, on the new session, and the fresh set is published once
+        await().until(() -> listener.snapshots.size() == 2);
+        assertThat(reads.paths("GetData")).contains(first, second);
+        assertThat(listener.addresses()).containsExactly("10.1.4.1:80", "10.1.4.2:80");
+        assertThat(listener.failures).containsExactly("ZooKeeper " + server.getConnectString() + ": session lost while watching " + path);
     }
 }

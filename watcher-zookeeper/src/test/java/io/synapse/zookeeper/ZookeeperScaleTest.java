@@ -114,7 +114,7 @@ class ZookeeperScaleTest {
                 RecordingListener listener = new RecordingListener();
                 listeners.add(listener);
                 watchers.add(Zk.watch(ensembles, "svc" + s,
-                        new ZookeeperConfig(hosts, root + "/svc" + s, null, null, null, null, null, null), listener));
+                        new ZookeeperConfig(hosts, root + "/svc" + s, null, null, null, null, null, null, null), listener));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> listeners.stream().allMatch(l -> l.addresses().size() == 5));
             assertThat(ensembles.size()).isEqualTo(1);

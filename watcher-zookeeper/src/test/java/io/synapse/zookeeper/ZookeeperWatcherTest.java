@@ -137,9 +137,9 @@ class ZookeeperWatcherTest {
         String m0 = register(admin, path, "member", json(member.formatted(1, 1, "ALIVE", 0)));
         String m1 = register(admin, path, "member", json(member.formatted(2, 2, "ALIVE", 1)));
         RecordingListener http = watch(new ZookeeperConfig(List.of(server.getConnectString()), path,
-                new ZookeeperConfig.Decode("serverset", "http"), null, null, null, null, null));
+                new ZookeeperConfig.Decode("serverset", "http"), null, null, null, null, null, null));
         RecordingListener main = watch(new ZookeeperConfig(List.of(server.getConnectString()), path,
-                new ZookeeperConfig.Decode("serverset", null), null, null, null, null, null));
+                new ZookeeperConfig.Decode("serverset", null), null, null, null, null, null, null));
 
         await().until(() -> http.addresses().equals(List.of("10.0.2.1:8080", "10.0.2.2:8080")));
         await().until(() -> main.addresses().equals(List.of("10.0.2.1:31943", "10.0.2.2:31943")));
@@ -250,7 +250,7 @@ class ZookeeperWatcherTest {
         String configPath = Zk.path("own-config");
         register(admin, path, "i-1", nerve("10.0.7.1", 80, "i-1"));
         RecordingListener listener = watch(new ZookeeperConfig(List.of(server.getConnectString()), path, null, configPath,
-                null, null, null, null));
+                null, null, null, null, null));
         await().until(() -> listener.latest() != null);
         assertThat(listener.configs).containsExactly(Map.of());
 
@@ -268,7 +268,7 @@ class ZookeeperWatcherTest {
         admin.create().creatingParentsIfNeeded().forPath(path, json("{\"haproxy\": {\"port\": 3210}}"));
         register(admin, path, "i-1", nerve("10.0.8.1", 80, "i-1"));
         RecordingListener listener = watch(new ZookeeperConfig(List.of(server.getConnectString()), path, null, "disabled",
-                null, null, null, null));
+                null, null, null, null, null));
         await().until(() -> listener.addresses().equals(List.of("10.0.8.1:80")));
         admin.setData().forPath(path, json("{\"haproxy\": {\"port\": 3211}}"));
         register(admin, path, "i-2", nerve("10.0.8.2", 80, "i-2"));
@@ -283,7 +283,7 @@ class ZookeeperWatcherTest {
         ensembles = ZookeeperWatcherFactory.clients(Zk.CLIENT);
         RecordingListener listener = new RecordingListener();
         ServiceWatcher watcher = new ZookeeperPollWatcherFactory(ensembles).create(new WatcherContext("api", "discovery"),
-                new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null, null, null, 0.2), listener);
+                new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null, null, null, 0.2, null), listener);
         watchers.add(watcher);
         watcher.start();
 
@@ -312,9 +312,9 @@ class ZookeeperWatcherTest {
             String child = owner.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL).withACL(acl)
                     .forPath(path + "/i-1_", nerve("10.0.10.1", 80, "i-1"));
             RecordingListener denied = watch(new ZookeeperConfig(List.of(server.getConnectString()), path, null, null,
-                    new ZookeeperConfig.RetryPolicy(20, 50L, 200L, null, null, null, null), null, null, null));
+                    new ZookeeperConfig.RetryPolicy(20, 50L, 200L, null, null, null, null), null, null, null, null));
             RecordingListener allowed = watch(new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null, null,
-                    new ZookeeperConfig.Auth("digest", "synapse:s3cret"), null));
+                    new ZookeeperConfig.Auth("digest", "synapse:s3cret"), null, null));
 
             await().until(() -> allowed.addresses().equals(List.of("10.0.10.1:80")));
             await().until(() -> denied.failures.size() == 1);
@@ -335,7 +335,7 @@ class ZookeeperWatcherTest {
         String path = Zk.path("jitter");
         register(admin, path, "i-0", nerve("10.0.11.100", 80, "i-0"));
         RecordingListener listener = watch(new ZookeeperConfig(List.of(server.getConnectString()), path, null, null, null,
-                1.0, null, null));
+                1.0, null, null, null));
         await().until(() -> listener.addresses().size() == 1);
         int before = listener.snapshots.size();
         for (int i = 1; i <= 20; i++) {

@@ -1,0 +1,282 @@
+package io.synapse.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synapse.common.registry.NerveRegistration;
+import io.synapse.common.zookeeper.ZooKeeperClients;
+import io.synapse.common.zookeeper.ZooKeeperEnsemble;
+import io.synapse.spi.WatcherFactory;
+import io.synapse.zookeeper.ZookeeperWatcherFactory;
+import org.apache.curator.drivers.AdvancedTracerDriver;
+import org.apache.curator.drivers.EventTrace;
+import org.apache.curator.drivers.OperationTrace;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A real 3-member ZooKeeper ensemble ({@link ZooKeeperProcesses}); hosts use the {@code zookeeper}
+ * watcher, writers create ephemeral sequential children with nerve's JSON as nerve does.
+ *
+ * <p>Client-side counts come from a Curator tracer installed on each host's connection (every
+ * operation the watcher issues, whether it set a watch, the size of the data it got); the server
+ * side from {@code mntr} summed over the members.
+ */
+final class ZooKeeperRegistry implements Registry {
+    static final String ROOT = "/fleet";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** mntr values that are counters (deltas are meaningful) or gauges; all are summed over members. */
+    static final List<String> MNTR = List.of("zk_packets_received", "zk_packets_sent", "zk_bytes_received_count",
+            "zk_response_bytes", "zk_cnt_readlatency", "zk_cnt_updatelatency", "zk_sum_node_children_watch_count",
+            "zk_sum_node_created_watch_count", "zk_sum_node_deleted_watch_count", "zk_sum_node_changed_watch_count",
+            "zk_watch_count", "zk_num_alive_connections", "zk_approximate_data_size", "zk_outstanding_requests",
+            "zk_znode_count", "zk_ephemerals_count", "zk_connection_request_count", "zk_max_client_response_size",
+            "zk_request_throttle_wait_count", "zk_connection_drop_count");
+
+    private final ZooKeeperProcesses servers;
+    private final CuratorFramework admin;
+    private final List<CuratorFramework> writers = new ArrayList<>();
+    private final Map<Integer, ZooKeeperClients> pools = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> counters = new ConcurrentHashMap<>();
+    private final ZooKeeperEnsemble ensemble;
+
+    ZooKeeperRegistry(int writerSessions, String heap) throws Exception {
+        servers = ZooKeeperProcesses.start(3, heap);
+        ensemble = ZooKeeperEnsemble.of(servers.hosts(), null);
+        admin = client();
+        admin.create().creatingParentsIfNeeded().forPath(ROOT);
+        for (int i = 0; i < writerSessions; i++) {
+            writers.add(client());
+        }
+    }
+
+    /** A writer's or the admin's client: 40 s sessions (the servers' maximum), longer than the engines' 30 s. */
+    private CuratorFramework client() throws InterruptedException {
+        CuratorFramework c = CuratorFrameworkFactory.builder()
+                .connectString(servers.connectString())
+                .sessionTimeoutMs(40_000)
+                .connectionTimeoutMs(10_000)
+                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000))
+                .build();
+        c.start();
+        if (!c.blockUntilConnected(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("cannot connect to ZooKeeper " + servers.connectString());
+        }
+        return c;
+    }
+
+    ZooKeeperProcesses servers() {
+        return servers;
+    }
+
+    @Override
+    public String name() {
+        return "zookeeper";
+    }
+
+    @Override
+    public int members() {
+        return servers.size();
+    }
+
+    @Override
+    public ObjectNode discovery(String service) {
+        ObjectNode d = MAPPER.createObjectNode();
+        d.put("method", "zookeeper");
+        servers.hosts().forEach(d.putArray("hosts")::add);
+        d.put("path", ROOT + "/" + service);
+        return d;
+    }
+
+    @Override
+    public WatcherFactory<?> hostFactory(int host) {
+        ZooKeeperClients pool = ZookeeperWatcherFactory.newClients();
+        pools.put(host, pool);
+        return new ZookeeperWatcherFactory(pool);
+    }
+
+    @Override
+    public void hostStarted(int host) {
+        Counter counter = counters.computeIfAbsent(host, h -> new Counter());
+        pools.get(host).find(ensemble).ifPresent(c -> c.client().getZookeeperClient().setTracerDriver(counter));
+    }
+
+    @Override
+    public ClientCounts clientCounts() {
+        long listings = 0;
+        long data = 0;
+        long exists = 0;
+        long watched = 0;
+        long bytes = 0;
+        long max = 0;
+        int n = counters.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        long[] per = new long[n];
+        for (Map.Entry<Integer, Counter> e : counters.entrySet()) {
+            Counter c = e.getValue();
+            long l = c.listings.sum();
+            long d = c.data.sum();
+            long x = c.exists.sum();
+            listings += l;
+            data += d;
+            exists += x;
+            watched += c.watched.sum();
+            bytes += c.bytes.sum();
+            per[e.getKey()] = l + d + x;
+            max = Math.max(max, l + d + x);
+        }
+        return new ClientCounts(listings, data, exists, watched, bytes, max, per);
+    }
+
+    @Override
+    public String register(String service, NerveRegistration registration) throws Exception {
+        CuratorFramework writer = writers.get(Math.floorMod((service + registration.name()).hashCode(), writers.size()));
+        String created = writer.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                .forPath(ROOT + "/" + service + "/" + registration.name() + "_", registration.toJson());
+        return writers.indexOf(writer) + ":" + created;
+    }
+
+    @Override
+    public void deregister(String service, String handle) throws Exception {
+        int colon = handle.indexOf(':');
+        CuratorFramework writer = writers.get(Integer.parseInt(handle.substring(0, colon)));
+        try {
+            writer.delete().forPath(handle.substring(colon + 1));
+        } catch (KeeperException.NoNodeException e) {
+            // gone already (its session expired)
+        }
+    }
+
+    @Override
+    public Map<String, Set<String>> contents(Iterable<String> services) throws Exception {
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        for (String service : services) {
+            Set<String> ids = new TreeSet<>();
+            String path = ROOT + "/" + service;
+            if (admin.checkExists().forPath(path) != null) {
+                for (String child : admin.getChildren().forPath(path)) {
+                    try {
+                        NerveRegistration r = NerveRegistration.parse(admin.getData().forPath(path + "/" + child));
+                        ids.add(r.host() + ":" + r.port());
+                    } catch (KeeperException.NoNodeException e) {
+                        // deleted meanwhile
+                    }
+                }
+            }
+            out.put(service, ids);
+        }
+        return out;
+    }
+
+    @Override
+    public ServerSample sample() {
+        List<Map<String, Double>> members = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            Map<String, Double> m = new LinkedHashMap<>();
+            if (servers.isRunning(i)) {
+                Map<String, Double> mntr = servers.mntr(i);
+                for (String key : MNTR) {
+                    Double v = mntr.get(key);
+                    if (v != null) {
+                        m.put(key, v);
+                    }
+                }
+                m.put("rss", (double) servers.rssBytes(i));
+            }
+            // kept across restarts by ZooKeeperProcesses, so never reset
+            m.put("cpu_seconds", servers.cpuNanos(i) / 1e9);
+            members.add(m);
+        }
+        return new ServerSample(members);
+    }
+
+    @Override
+    public int leader() {
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.isRunning(i) && servers.mntr(i).getOrDefault("leader", 0.0) == 1.0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int busiestFollower() {
+        int leader = leader();
+        int best = -1;
+        double most = -1;
+        for (int i = 0; i < servers.size(); i++) {
+            double c = servers.mntr(i).getOrDefault("zk_num_alive_connections", 0.0);
+            if (i != leader && c > most) {
+                most = c;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void kill(int member) {
+        servers.kill(member);
+    }
+
+    @Override
+    public void restart(int member) {
+        servers.restart(member, true);
+    }
+
+    void restartNoWait(int member) {
+        servers.restart(member, false);
+    }
+
+    @Override
+    public void close() {
+        writers.forEach(CuratorFramework::close);
+        admin.close();
+        pools.values().forEach(ZooKeeperClients::close);
+        servers.close();
+    }
+
+    /** Counts one host's operations, from Curator's operation traces. */
+    private static final class Counter extends AdvancedTracerDriver {
+        final LongAdder listings = new LongAdder();
+        final LongAdder data = new LongAdder();
+        final LongAdder exists = new LongAdder();
+        final LongAdder watched = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+
+        @Override
+        public void addTrace(OperationTrace trace) {
+            String name = trace.getName();
+            if (name.startsWith("GetChildren")) {
+                listings.increment();
+            } else if (name.startsWith("GetData")) {
+                data.increment();
+            } else if (name.startsWith("Exists")) {
+                exists.increment();
+            } else {
+                return;
+            }
+            if (trace.isWithWatcher()) {
+                watched.increment();
+            }
+            bytes.add(trace.getResponseBytesLength());
+        }
+
+        @Override
+        public void addEvent(EventTrace trace) {
+            // connection events are not reads
+        }
+    }
+}
