@@ -1,6 +1,5 @@
 package io.synapse.docker;
 
-import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.log.Changes;
 import io.synapse.spi.Catalog;
 import io.synapse.spi.CatalogListener;
@@ -47,7 +46,7 @@ final class DockerCatalog implements Catalog, DockerHost.Subscriber {
     private final String prefix;
     private final LabelServices definitions;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final List<SharedResources.Lease<Endpoint, DockerHost>> leases = new ArrayList<>();
+    private final HostLeases leases = new HostLeases(this);
 
     // guarded by `this`
     private final Map<Endpoint, DockerHost.HostState> states = new HashMap<>();
@@ -71,13 +70,7 @@ final class DockerCatalog implements Catalog, DockerHost.Subscriber {
         }
         LOG.info("catalog {}: services from labels {}.service and {}.port of the containers of docker {}", name, prefix, prefix,
                 String.join(", ", targets.stream().map(t -> t.endpoint().uri().toString()).distinct().toList()));
-        synchronized (leases) {
-            for (Endpoint e : targets.stream().map(DockerServiceWatcher.Target::endpoint).distinct().toList()) {
-                SharedResources.Lease<Endpoint, DockerHost> lease = DockerHost.HOSTS.acquire(e);
-                leases.add(lease);
-                lease.get().subscribe(this);
-            }
-        }
+        leases.subscribe(targets.stream().map(DockerServiceWatcher.Target::endpoint).toList());
     }
 
     @Override
@@ -85,17 +78,7 @@ final class DockerCatalog implements Catalog, DockerHost.Subscriber {
         if (state.getAndSet(State.CLOSED) == State.CLOSED) {
             return;
         }
-        synchronized (leases) {
-            for (SharedResources.Lease<Endpoint, DockerHost> lease : leases) {
-                try {
-                    lease.get().unsubscribe(this);
-                } catch (IllegalStateException e) {
-                    // already closed
-                }
-                lease.close();
-            }
-            leases.clear();
-        }
+        leases.close();
     }
 
     @Override

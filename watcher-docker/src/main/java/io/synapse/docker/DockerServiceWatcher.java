@@ -1,6 +1,5 @@
 package io.synapse.docker;
 
-import io.synapse.common.concurrent.SharedResources;
 import io.synapse.common.registry.RegistryValues;
 import io.synapse.spi.Backend;
 import io.synapse.spi.ServiceWatcher;
@@ -52,7 +51,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
     private final double checkIntervalSeconds;
     private final WatcherListener listener;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final List<SharedResources.Lease<Endpoint, DockerHost>> leases = new ArrayList<>();
+    private final HostLeases leases = new HostLeases(this);
 
     // guarded by `this`
     private final Map<Endpoint, DockerHost.HostState> states = new HashMap<>();
@@ -78,13 +77,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
         }
         LOG.info("service {}: watching docker {} for {}", service,
                 String.join(", ", targets.stream().map(t -> t.endpoint().uri().toString()).distinct().toList()), describeSelector());
-        synchronized (leases) {
-            for (Endpoint e : targets.stream().map(Target::endpoint).distinct().toList()) {
-                SharedResources.Lease<Endpoint, DockerHost> lease = DockerHost.HOSTS.acquire(e);
-                leases.add(lease);
-                lease.get().subscribe(this);
-            }
-        }
+        leases.subscribe(targets.stream().map(Target::endpoint).toList());
     }
 
     @Override
@@ -92,17 +85,7 @@ final class DockerServiceWatcher implements ServiceWatcher, DockerHost.Subscribe
         if (state.getAndSet(State.CLOSED) == State.CLOSED) {
             return;
         }
-        synchronized (leases) {
-            for (SharedResources.Lease<Endpoint, DockerHost> lease : leases) {
-                try {
-                    lease.get().unsubscribe(this);
-                } catch (IllegalStateException e) {
-                    // lease already closed
-                }
-                lease.close();
-            }
-            leases.clear();
-        }
+        leases.close();
     }
 
     @Override
