@@ -1,11 +1,14 @@
 package io.synapse.config;
 
 import io.synapse.common.config.ConfigException;
+import io.synapse.common.config.ConfigFiles;
 import io.synapse.common.config.EnvSubstitution;
 import io.synapse.common.config.DidYouMean;
 import io.synapse.common.config.JsonFields;
 import io.synapse.common.status.StatusSettings;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -87,12 +90,23 @@ public final class ConfigLoader {
     public SynapseConfig load(Path file) throws ConfigException {
         requireNonNull(file, "file is null");
         ConfigProblems problems = new ConfigProblems();
+        Path baseDir = file.toAbsolutePath().getParent();
+        if (!ConfigFiles.isYaml(file)) {
+            Streamed streamed = stream(file, problems);
+            if (streamed != null) {
+                return assemble(streamed.top(), streamed.services(), baseDir, problems);
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems.messages());
+            }
+            // not an object: read as a tree below, which says what it is
+        }
         JsonNode root = read(file, problems);
         if (root == null) {
             throw new ConfigException(problems.messages());
         }
         // the tree was just read and is ours: substitute in place instead of copying it
-        return load(root, false, file.toAbsolutePath().getParent(), problems);
+        return load(root, false, baseDir, problems);
     }
 
     /** Loads an already-parsed config; relative {@code service_conf_dir} is resolved against {@code baseDir}. */
@@ -107,7 +121,127 @@ public final class ConfigLoader {
         }
         ObjectNode top = copy ? ((ObjectNode) root).deepCopy() : (ObjectNode) root;
         EnvSubstitution.apply(top, env, problems);
+        Services services = null;
+        JsonNode servicesNode = top.get("services");
+        if (servicesNode != null && servicesNode.isObject()) {
+            services = new Services(problems);
+            for (Iterator<Map.Entry<String, JsonNode>> it = servicesNode.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                services.add(e.getKey(), e.getValue());
+            }
+            top.remove("services");
+        }
+        return assemble(top, services, baseDir, problems);
+    }
 
+    /** A config read piece by piece: its top level without the services, and the services, already bound. */
+    private record Streamed(ObjectNode top, Services services) {}
+
+    /**
+     * Reads a JSON config one top-level section at a time, and each service of {@code services} on
+     * its own: a service is bound as soon as it is read, so that a config of a hundred thousand
+     * servers is never one tree in memory. Returns null when the file is not a JSON object (after
+     * adding the problem when it is not JSON at all). Problems come in the order a whole-tree read
+     * gives them, and only when the whole file is valid JSON.
+     */
+    @SuppressWarnings("unchecked")
+    private Streamed stream(Path file, ConfigProblems problems) {
+        // the ${VAR} problems of each top-level key, and of each service, in the order of a tree: a
+        // key given twice keeps its first place and its last value (and only the last one's problems)
+        Map<String, Object> envProblems = new LinkedHashMap<>();
+        try (JsonParser p = JSON.createParser(Files.newInputStream(file))) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                return null;
+            }
+            ObjectNode top = JsonNodeFactory.instance.objectNode();
+            Services services = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                if (p.nextToken() == JsonToken.START_OBJECT && key.equals("services")) {
+                    services = new Services(problems);
+                    top.remove("services");
+                    Map<String, ConfigProblems> perService = new LinkedHashMap<>();
+                    envProblems.put(key, perService);
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        p.nextToken();
+                        ConfigProblems env = problems.fork("");
+                        perService.put(name, env);
+                        services.add(name, substituted("services", name, p.readValueAsTree(), env));
+                    }
+                } else {
+                    if (key.equals("services")) {
+                        services = null;
+                    }
+                    ConfigProblems env = problems.fork("");
+                    envProblems.put(key, env);
+                    top.set(key, substituted("", key, p.readValueAsTree(), env));
+                }
+            }
+            for (Object env : envProblems.values()) {
+                if (env instanceof ConfigProblems c) {
+                    problems.addAll(c);
+                } else {
+                    ((Map<String, ConfigProblems>) env).values().forEach(problems::addAll);
+                }
+            }
+            return new Streamed(top, services);
+        } catch (NoSuchFileException e) {
+            problems.add("", file + ": no such file");
+        } catch (JsonProcessingException e) {
+            problems.add("", file + ": not valid JSON " + location(e) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            problems.add("", file + ": cannot read: " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** {@code node}, the value of {@code key} under {@code parent}, with {@code ${VAR}} substituted (a string value too). */
+    private JsonNode substituted(String parent, String key, JsonNode node, ConfigProblems problems) {
+        ObjectNode holder = JsonNodeFactory.instance.objectNode();
+        holder.set(key, node);
+        EnvSubstitution.apply(holder, env, parent.isEmpty() ? problems : problems.at(parent));
+        return holder.get(key);
+    }
+
+    /**
+     * The services of the {@code services} map, each bound when it is added. Its problems are kept
+     * apart and reported in their turn ({@link #reportTo}); a name given twice keeps the last
+     * definition, in the first one's place, as a tree would.
+     */
+    private final class Services {
+        private final ConfigProblems root;
+        private final Map<String, Bound> bound = new LinkedHashMap<>();
+
+        Services(ConfigProblems root) {
+            this.root = root;
+        }
+
+        void add(String name, JsonNode node) {
+            ConfigProblems own = root.fork("services." + name);
+            bound.put(name, new Bound(service(name, node, own), generatorSections(node), own));
+        }
+
+        void reportTo(ConfigProblems problems) {
+            bound.values().forEach(b -> problems.addAll(b.problems()));
+        }
+    }
+
+    /** A bound service (null when it has problems), its generator sections and its problems. */
+    private record Bound(ServiceConfig config, Map<String, JsonNode> generatorSections, ConfigProblems problems) {}
+
+    /** The service's section of each generator plugin: what it has, an empty object when it has none. */
+    private Map<String, JsonNode> generatorSections(JsonNode service) {
+        Map<String, JsonNode> sections = new LinkedHashMap<>();
+        for (String g : plugins.generators().keySet()) {
+            JsonNode section = service.isObject() ? service.get(g) : null;
+            sections.put(g, section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
+        }
+        return sections;
+    }
+
+    private SynapseConfig assemble(ObjectNode top, Services services, Path baseDir, ConfigProblems problems) throws ConfigException {
         JsonFields fields = JsonFields.of(top, problems);
         Set<String> knownTop = new LinkedHashSet<>(TOP_LEVEL_KEYS);
         knownTop.addAll(plugins.generators().keySet());
@@ -121,19 +255,19 @@ public final class ConfigLoader {
         }
 
         // services: the map plus one per file of service_conf_dir
-        Map<String, JsonNode> serviceNodes = new LinkedHashMap<>();
-        JsonNode services = top.get("services");
-        if (services != null && !services.isNull()) {
-            if (!services.isObject()) {
-                problems.add("services", "expected an object of service name to service, got " + JsonFields.describe(services));
-            } else {
-                services.fields().forEachRemaining(e -> serviceNodes.put(e.getKey(), e.getValue()));
-            }
+        JsonNode servicesNode = top.get("services");
+        boolean servicesGiven = services != null || servicesNode != null;
+        if (services == null && servicesNode != null && !servicesNode.isNull()) {
+            problems.add("services", "expected an object of service name to service, got " + JsonFields.describe(servicesNode));
         }
+        if (services == null) {
+            services = new Services(problems);
+        }
+        Map<String, JsonNode> dirServices = new LinkedHashMap<>();
         String confDir = fields.string("service_conf_dir", null);
         if (confDir != null) {
-            readServiceDir(baseDir == null ? Path.of(confDir) : baseDir.resolve(confDir), serviceNodes, problems);
-        } else if (services == null && !top.has("catalogs")) {
+            readServiceDir(baseDir == null ? Path.of(confDir) : baseDir.resolve(confDir), services.bound.keySet(), dirServices, problems);
+        } else if (!servicesGiven && !top.has("catalogs")) {
             problems.add("services", "is required (or service_conf_dir, or catalogs)");
         }
 
@@ -147,14 +281,17 @@ public final class ConfigLoader {
             problems.add("", "no generator configured: add at least one of " + String.join(", ", plugins.generators().keySet()));
         }
 
-        Map<String, ServiceConfig> serviceConfigs = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : serviceNodes.entrySet()) {
-            ServiceConfig sc = service(e.getKey(), e.getValue(), problems.at("services." + e.getKey()));
-            if (sc != null) {
-                serviceConfigs.put(e.getKey(), sc);
-            }
+        services.reportTo(problems);
+        for (Map.Entry<String, JsonNode> e : dirServices.entrySet()) {
+            ConfigProblems own = problems.at("services." + e.getKey());
+            services.bound.put(e.getKey(), new Bound(service(e.getKey(), e.getValue(), own), generatorSections(e.getValue()), own));
         }
-
+        Map<String, ServiceConfig> serviceConfigs = new LinkedHashMap<>();
+        services.bound.forEach((name, b) -> {
+            if (b.config() != null) {
+                serviceConfigs.put(name, b.config());
+            }
+        });
         SynapseConfig.StatsdConfig statsd = null;
         if (top.has("statsd")) {
             JsonFields s = fields.object("statsd");
@@ -174,10 +311,7 @@ public final class ConfigLoader {
                 continue;
             }
             Map<String, JsonNode> sections = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> e : serviceNodes.entrySet()) {
-                JsonNode section = e.getValue().isObject() ? e.getValue().get(name) : null;
-                sections.put(e.getKey(), section == null || section.isNull() ? JsonNodeFactory.instance.objectNode() : section);
-            }
+            services.bound.forEach((service, b) -> sections.put(service, b.generatorSections().get(name)));
             ConfigGenerator generator = factory.create(new GeneratorContext(global, sections, baseDir), problems);
             if (generator != null) {
                 generators.put(name, generator);
@@ -215,7 +349,7 @@ public final class ConfigLoader {
         return e.getLocation() == null ? "" : "(line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
-    private void readServiceDir(Path dir, Map<String, JsonNode> serviceNodes, ConfigProblems problems) {
+    private void readServiceDir(Path dir, Set<String> inServices, Map<String, JsonNode> serviceNodes, ConfigProblems problems) {
         if (!Files.isDirectory(dir)) {
             problems.add("service_conf_dir", "not a directory: " + dir);
             return;
@@ -237,7 +371,7 @@ public final class ConfigLoader {
             if (node == null) {
                 continue;
             }
-            if (serviceNodes.containsKey(service)) {
+            if (inServices.contains(service)) {
                 problems.add("service_conf_dir", "service " + service + " from " + f + " is also defined in services");
                 continue;
             }
@@ -357,7 +491,8 @@ public final class ConfigLoader {
         }
         Long id = s.integer("id", 0, Long.MAX_VALUE, null);
         Long serverId = s.integer("haproxy_server_id", 1, Integer.MAX_VALUE, null);
-        if (problems.size() > before) {
+        // a host or port of an unset ${VAR} reads as absent; its problem was reported with the substitution
+        if (problems.size() > before || host == null || port == null) {
             return null;
         }
         try {

@@ -267,4 +267,60 @@ class ConfigLoaderTest {
                 "services.api.backend_port_override: expected an integer 1-65535, got \"80x\"",
                 "services.api.discovery.label_filter.condition: expected \"equals\" or \"not-equals\", got \"like\"");
     }
+
+    @Test
+    void aFileIsReadServiceByServiceWithTheProblemsOfAWholeTreeInTheSameOrder() throws Exception {
+        // the file reader binds each service as it reads it; it must report what the tree reader reports, in order
+        // (the first "api" is replaced by the second, as in a tree; an unset ${VAR} host or port is one problem, not a crash)
+        String text = """
+                {
+                  "haproxy": {"do_reloads": false, "do_socket": false, "global": [], "defaults": [], "config_file_path": "${NOPE}"},
+                  "services": {
+                    "api": {"discovery": {"method": "base"}, "haproxy": {"port": "80a"}},
+                    "db": {"discovery": {"method": "zk"}, "default_servers": [{"host": "${NOT_SET}", "port": "${NOR_THIS}"}]},
+                    "api": {"discovery": {"method": "base"}, "keep_defualt_servers": true}
+                  },
+                  "haproxxy": 1,
+                  "status": "${ALSO_NOT_SET}"
+                }
+                """;
+        Path file = dir.resolve("synapse.conf.json");
+        Files.writeString(file, text);
+        List<String> fromFile = List.of();
+        try {
+            loader.load(file);
+        } catch (ConfigException e) {
+            fromFile = e.problems();
+        }
+        List<String> fromTree = problems((ObjectNode) json(text.replace('"', '\'')));
+        assertThat(fromFile).isEqualTo(fromTree).containsExactly(
+                "haproxy.config_file_path: environment variable NOPE is not set (use ${NOPE:-default} for a default)",
+                "services.db.default_servers[0].host: environment variable NOT_SET is not set (use ${NOT_SET:-default} for a default)",
+                "services.db.default_servers[0].port: environment variable NOR_THIS is not set (use ${NOR_THIS:-default} for a default)",
+                "status: environment variable ALSO_NOT_SET is not set (use ${ALSO_NOT_SET:-default} for a default)",
+                "haproxxy: unknown key (did you mean \"haproxy\"?); top-level keys are services, service_conf_dir, statsd, catalogs,"
+                        + " status and the generators file_output, haproxy, templates",
+                "services.api.keep_defualt_servers: unknown key (did you mean \"keep_default_servers\"?)",
+                "services.db.discovery.method: unknown method \"zk\" (installed: base, fake)",
+                "status.port: is required (the TCP port of /metrics, /status, /healthz and the status page)",
+                "haproxy.config_file_path: is required when do_writes is true");
+    }
+
+    @Test
+    void aLargeFileLoadsEveryServiceInOrder() throws Exception {
+        StringBuilder text = new StringBuilder("{\"services\": {");
+        for (int i = 0; i < 300; i++) {
+            text.append(i == 0 ? "" : ",").append("\"svc").append(i).append("\": {\"discovery\": {\"method\": \"base\"},")
+                    .append(" \"default_servers\": [{\"host\": \"10.0.1.").append(i % 250).append("\", \"port\": ").append(8000 + i)
+                    .append("}], \"haproxy\": {\"port\": ").append(10000 + i).append("}}");
+        }
+        text.append("}, \"haproxy\": {\"do_reloads\": false, \"do_socket\": false, \"global\": [], \"defaults\": [],")
+                .append(" \"config_file_path\": \"").append(dir.resolve("haproxy.cfg")).append("\"}}");
+        Path file = dir.resolve("large.json");
+        Files.writeString(file, text);
+        SynapseConfig config = loader.load(file);
+        assertThat(config.services()).hasSize(300);
+        assertThat(config.services().keySet()).startsWith("svc0", "svc1", "svc2").endsWith("svc299");
+        assertThat(config.services().get("svc299").defaultServers()).containsExactly(Backend.of("10.0.1.49", 8299));
+    }
 }

@@ -23,6 +23,13 @@ public final class ConfigProblems {
         this.prefix = "";
     }
 
+    private ConfigProblems(String prefix) {
+        this.messages = new ArrayList<>();
+        this.parent = null;
+        this.segment = "";
+        this.prefix = prefix;
+    }
+
     private ConfigProblems(ConfigProblems parent, String segment) {
         this.messages = parent.messages;
         this.parent = parent;
@@ -33,6 +40,21 @@ public final class ConfigProblems {
     public ConfigProblems at(String path) {
         requireNonNull(path, "path is null");
         return new ConfigProblems(this, path);
+    }
+
+    /**
+     * A separate list for the problems under {@code path}, added to this one later with {@link
+     * #addAll}: a part checked ahead of its turn (or on another thread) keeps the report's order.
+     */
+    public ConfigProblems fork(String path) {
+        requireNonNull(path, "path is null");
+        return new ConfigProblems(join(path(), path));
+    }
+
+    /** Adds the problems of {@code forked} (from {@link #fork}), in their order. */
+    public void addAll(ConfigProblems forked) {
+        requireNonNull(forked, "forked is null");
+        messages.addAll(forked.messages);
     }
 
     /** Adds {@code "<prefix>.<path>: <message>"}. An empty path names the prefix itself. */
