@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,7 +162,7 @@ final class HaproxyGenerator implements ConfigGenerator {
         };
         Path target = global.configFilePath();
         if (!written) {
-            if (global.doWrites() && sameAsFile(target, content, size)) {
+            if (global.doWrites() && AtomicFiles.sameAs(target, content, size)) {
                 LOG.info("haproxy: {} is already up to date", target);
                 written = true;
                 control.assumeRunning(shared);
@@ -248,15 +247,6 @@ final class HaproxyGenerator implements ConfigGenerator {
             throw new CandidateRejectedException("check_command rejected the new config (exit " + r.exitCode() + "): "
                     + r.summary() + "; " + global.configFilePath() + " was left as it was");
         }
-    }
-
-    private static boolean sameAsFile(Path target, AtomicFiles.Content content, long size) throws IOException {
-        if (!Files.isRegularFile(target) || Files.size(target) != size) {
-            return false;
-        }
-        java.io.ByteArrayOutputStream rendered = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size));
-        content.writeTo(rendered);
-        return Arrays.equals(Files.readAllBytes(target), rendered.toByteArray());
     }
 
     long writes() {

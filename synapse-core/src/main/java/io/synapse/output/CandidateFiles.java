@@ -72,14 +72,7 @@ public final class CandidateFiles {
                     // not a POSIX file system: the mode cannot be set
                 }
             }
-            ByteBuffer[] buffers = content.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new);
-            long remaining = 0;
-            for (ByteBuffer b : buffers) {
-                remaining += b.remaining();
-            }
-            while (remaining > 0) {
-                remaining -= ch.write(buffers);
-            }
+            AtomicFiles.writeFully(ch, content);
             ch.force(true);
         }
         if (checkCommand != null) {
@@ -108,19 +101,17 @@ public final class CandidateFiles {
         for (ByteBuffer b : content) {
             size += b.remaining();
         }
-        if (!Files.isRegularFile(target) || Files.size(target) != size) {
-            return false;
-        }
-        byte[] onDisk = Files.readAllBytes(target);
-        int offset = 0;
-        for (ByteBuffer b : content) {
-            ByteBuffer d = b.duplicate();
-            int n = d.remaining();
-            if (!ByteBuffer.wrap(onDisk, offset, n).equals(d)) {
-                return false;
+        return AtomicFiles.sameAs(target, out -> {
+            for (ByteBuffer b : content) {
+                ByteBuffer d = b.duplicate();
+                if (d.hasArray()) {
+                    out.write(d.array(), d.arrayOffset() + d.position(), d.remaining());
+                } else {
+                    byte[] copy = new byte[d.remaining()];
+                    d.get(copy);
+                    out.write(copy);
+                }
             }
-            offset += n;
-        }
-        return true;
+        }, size);
     }
 }

@@ -66,4 +66,45 @@ class AtomicFilesTest {
         assertThat(AtomicFiles.writeIfChanged(target, "[1]\n".getBytes())).isTrue();
         assertThat(Files.readString(target)).isEqualTo("[1]\n");
     }
+
+    @Test
+    void sameAsComparesAFileWithWhatContentWritesPieceByPiece() throws Exception {
+        Path target = dir.resolve("haproxy.cfg");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) {
+            text.append("\tserver s").append(i).append(" 10.0.0.1:").append(i).append('\n');
+        }
+        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        AtomicFiles.Content lineByLine = out -> {
+            for (String line : text.toString().split("(?<=\n)")) {
+                out.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        };
+        assertThat(AtomicFiles.sameAs(target, lineByLine, bytes.length)).as("no file yet").isFalse();
+        AtomicFiles.write(target, bytes);
+        assertThat(AtomicFiles.sameAs(target, lineByLine, bytes.length)).isTrue();
+
+        byte[] changedAtTheEnd = bytes.clone();
+        changedAtTheEnd[bytes.length - 2] = 'X';
+        AtomicFiles.write(target, changedAtTheEnd);
+        assertThat(AtomicFiles.sameAs(target, lineByLine, bytes.length)).isFalse();
+
+        // a file of the announced size whose content is shorter than what is written, and one that is longer
+        AtomicFiles.write(target, java.util.Arrays.copyOf(bytes, bytes.length - 1));
+        assertThat(AtomicFiles.sameAs(target, lineByLine, bytes.length - 1)).isFalse();
+        AtomicFiles.write(target, java.util.Arrays.copyOf(bytes, bytes.length + 1));
+        assertThat(AtomicFiles.sameAs(target, lineByLine, bytes.length + 1)).isFalse();
+    }
+
+    @Test
+    void anUnsyncedWriteIsStillAtomicAndSkipsIdenticalContent() throws Exception {
+        Path target = dir.resolve("services/api.json");
+        assertThat(AtomicFiles.writeIfChanged(target, "[]\n".getBytes(), false)).isTrue();
+        assertThat(AtomicFiles.writeIfChanged(target, "[]\n".getBytes(), false)).isFalse();
+        assertThat(AtomicFiles.writeIfChanged(target, "[1]\n".getBytes(), false)).isTrue();
+        assertThat(Files.readString(target)).isEqualTo("[1]\n");
+        try (var files = Files.list(target.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("api.json");
+        }
+    }
 }
