@@ -1,9 +1,9 @@
 package io.synapse.fileoutput;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.synapse.output.AtomicFiles;
@@ -14,22 +14,24 @@ import io.synapse.spi.ServiceView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 final class FileOutputGenerator implements ConfigGenerator {
     private static final Logger LOG = LoggerFactory.getLogger(FileOutputGenerator.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter WRITER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writer();
 
     private final Path directory;
     private final Set<String> disabled;
-    private final Map<String, byte[]> written = new HashMap<>();
+    /** The backends last written per service (the engine's own lists: keeping them costs nothing). */
+    private final Map<String, List<Backend>> written = new HashMap<>();
     private boolean cleaned;
 
     FileOutputGenerator(Path directory, Set<String> disabled) {
@@ -41,26 +43,27 @@ final class FileOutputGenerator implements ConfigGenerator {
     public void update(GeneratorState state) throws IOException {
         Files.createDirectories(directory);
         for (ServiceView view : state.services().values()) {
-            if (disabled.contains(view.name()) || (!state.changed().contains(view.name()) && written.containsKey(view.name()))) {
-                continue;
+            if (disabled.contains(view.name()) || view.backends().equals(written.get(view.name()))) {
+                continue; // unchanged (a service whose backends are the ones last written need not even be compared)
             }
-            byte[] json = toJson(view);
-            if (Arrays.equals(json, written.get(view.name()))) {
-                continue;
-            }
-            Path file = directory.resolve(view.name() + ".json");
-            if (AtomicFiles.writeIfChanged(file, json)) {
+            Path file = file(view);
+            // not synced: synapse writes every file again when it starts (AtomicFiles)
+            if (AtomicFiles.writeIfChanged(file, toJson(view), false)) {
                 // synapse_generator_writes_total
                 Counter.builder("synapse.generator.writes").tag("generator", "file_output").description("Output files written")
                         .register(Metrics.globalRegistry).increment();
                 LOG.info("file_output: wrote {} ({} backends)", file, view.backends().size());
             }
-            written.put(view.name(), json);
+            written.put(view.name(), view.backends());
         }
         if (!cleaned || written.keySet().retainAll(state.services().keySet())) {
             removeStale(state.services().keySet());
             cleaned = true;
         }
+    }
+
+    private Path file(ServiceView view) {
+        return directory.resolve(view.name() + ".json");
     }
 
     private void removeStale(Set<String> services) throws IOException {
@@ -77,31 +80,37 @@ final class FileOutputGenerator implements ConfigGenerator {
     }
 
     static byte[] toJson(ServiceView view) throws IOException {
-        ArrayNode array = MAPPER.createArrayNode();
-        for (Backend b : view.backends()) {
-            ObjectNode n = array.addObject();
-            if (b.name() != null) {
-                n.put("name", b.name());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 96 * view.backends().size());
+        try (JsonGenerator g = WRITER.createGenerator(out)) {
+            g.writeStartArray();
+            for (Backend b : view.backends()) {
+                g.writeStartObject();
+                if (b.name() != null) {
+                    g.writeStringField("name", b.name());
+                }
+                g.writeStringField("host", b.host());
+                g.writeNumberField("port", b.port());
+                if (b.weight() != null) {
+                    g.writeNumberField("weight", b.weight());
+                }
+                if (b.haproxyServerOptions() != null) {
+                    g.writeStringField("haproxy_server_options", b.haproxyServerOptions());
+                }
+                if (!b.labels().isEmpty()) {
+                    g.writeObjectFieldStart("labels");
+                    for (Map.Entry<String, String> l : b.labels().entrySet()) {
+                        g.writeStringField(l.getKey(), l.getValue());
+                    }
+                    g.writeEndObject();
+                }
+                if (b.id() != null) {
+                    g.writeNumberField("id", b.id());
+                }
+                g.writeEndObject();
             }
-            n.put("host", b.host());
-            n.put("port", b.port());
-            if (b.weight() != null) {
-                n.put("weight", b.weight());
-            }
-            if (b.haproxyServerOptions() != null) {
-                n.put("haproxy_server_options", b.haproxyServerOptions());
-            }
-            if (!b.labels().isEmpty()) {
-                ObjectNode l = n.putObject("labels");
-                b.labels().forEach(l::put);
-            }
-            if (b.id() != null) {
-                n.put("id", b.id());
-            }
+            g.writeEndArray();
         }
-        byte[] body = MAPPER.writeValueAsBytes(array);
-        byte[] out = Arrays.copyOf(body, body.length + 1);
-        out[body.length] = '\n';
-        return out;
+        out.write('\n');
+        return out.toByteArray();
     }
 }

@@ -56,4 +56,29 @@ class FileOutputGeneratorTest {
         assertThat(Files.readString(dir.resolve("first/api.json"))).isEqualTo(expected);
         assertThat(Files.readAllBytes(dir.resolve("second/api.json"))).isEqualTo(Files.readAllBytes(dir.resolve("first/api.json")));
     }
+
+    @Test
+    void aStartWritesEveryServiceAndALaterUpdateOnlyWhatChanged() throws Exception {
+        Map<String, ServiceView> views = new LinkedHashMap<>();
+        for (int i = 0; i < 150; i++) {
+            views.put("svc" + i, new ServiceView("svc" + i, List.of(Backend.of("b" + i, "10.0.0." + i, 8080)), json("{}")));
+        }
+        FileOutputGenerator generator = new FileOutputGenerator(dir, Set.of("svc3"));
+        generator.update(new GeneratorState(views, views.keySet()));
+        for (int i = 0; i < 150; i++) {
+            Path file = dir.resolve("svc" + i + ".json");
+            if (i == 3) {
+                assertThat(file).doesNotExist();
+            } else {
+                assertThat(Files.readString(file)).isEqualTo("[ {\n  \"name\" : \"b" + i + "\",\n  \"host\" : \"10.0.0." + i
+                        + "\",\n  \"port\" : 8080\n} ]\n");
+            }
+        }
+        // the same backends again: nothing is written; one service changed: only its file is
+        Files.writeString(dir.resolve("svc7.json"), "tampered");
+        views.put("svc8", new ServiceView("svc8", List.of(Backend.of("b8", "10.0.0.8", 9090)), json("{}")));
+        generator.update(new GeneratorState(views, views.keySet()));
+        assertThat(Files.readString(dir.resolve("svc7.json"))).isEqualTo("tampered");
+        assertThat(Files.readString(dir.resolve("svc8.json"))).contains("\"port\" : 9090");
+    }
 }
