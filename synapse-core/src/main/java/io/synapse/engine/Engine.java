@@ -24,7 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
@@ -65,6 +70,10 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Long> backoff = new LinkedHashMap<>();
     private boolean outputsReady;
     private final Thread dispatcher;
+    /** Where the second and later generators of a render run; made by the dispatcher when first needed. */
+    private ExecutorService generatorThreads;
+    /** Where {@link #discoveryReady} starts its scan (only a hint: any value is correct); dispatcher thread. */
+    private int readyScanFrom;
     private volatile long renders;
     private volatile long rendersFailed;
     private volatile Instant lastRenderAt;
@@ -247,15 +256,24 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Whether every catalog delivered its first set and every service its first snapshot. */
+    /**
+     * Whether every catalog delivered its first set and every service its first snapshot. Called
+     * by the dispatcher at each snapshot of a start: the scan starts at the service it stopped at
+     * last time (services report about in order), so a start of n services costs n checks, not n².
+     */
     private boolean discoveryReady() {
         for (CatalogRuntime c : catalogs) {
             if (!c.initialized()) {
                 return false;
             }
         }
-        for (ServiceRuntime rt : runtimes()) {
-            if (!rt.initialized()) {
+        List<ServiceRuntime> all = runtimes();
+        int n = all.size();
+        int from = readyScanFrom;
+        for (int k = 0; k < n; k++) {
+            int i = (from + k) % n;
+            if (!all.get(i).initialized()) {
+                readyScanFrom = i;
                 return false;
             }
         }
@@ -445,6 +463,7 @@ public final class Engine implements AutoCloseable {
         boolean ready = discoveryReady();
         long now = System.nanoTime();
         List<ServiceRuntime> all = runtimes();
+        List<Update> updates = new ArrayList<>();
         for (Map.Entry<String, ConfigGenerator> g : config.generators().entrySet()) {
             String name = g.getKey();
             Set<String> todo;
@@ -462,14 +481,18 @@ public final class Engine implements AutoCloseable {
             for (ServiceRuntime rt : all) {
                 views.put(rt.name(), rt.view(name));
             }
-            try {
-                Set<String> sent;
+            Set<String> sent;
+            synchronized (lock) {
+                sent = new HashSet<>(todo);
+            }
+            updates.add(new Update(name, g.getValue(), new GeneratorState(views, sent)));
+        }
+        runAll(updates);
+        for (Update u : updates) {
+            String name = u.name;
+            if (u.failure == null) {
                 synchronized (lock) {
-                    sent = new HashSet<>(todo);
-                }
-                g.getValue().update(new GeneratorState(views, sent));
-                synchronized (lock) {
-                    todo.removeAll(sent);
+                    pending.get(name).removeAll(u.state.changed());
                     if (retryAt.remove(name) != null) {
                         LOG.info("generator {}: recovered", name);
                     }
@@ -477,26 +500,22 @@ public final class Engine implements AutoCloseable {
                     generatorStatus.put(name, new GeneratorStatus(name, false, before.lastError(), before.lastErrorAt(), Instant.now()));
                 }
                 backoff.remove(name);
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                allOk = false;
-                anyFailed = true;
-                synchronized (lock) {
-                    GeneratorStatus before = generatorStatus.get(name);
-                    generatorStatus.put(name, new GeneratorStatus(name, true, e.getMessage(), Instant.now(), before.lastSuccessAt()));
-                }
-                long delay = Math.min(MAX_BACKOFF_NANOS, backoff.getOrDefault(name, TimeUnit.MILLISECONDS.toNanos(500)) * 2);
-                backoff.put(name, delay);
-                synchronized (lock) {
-                    retryAt.put(name, System.nanoTime() + delay);
-                }
-                LOG.warn("generator {}: update failed: {}; retrying in {} ms", name, e.getMessage(), TimeUnit.NANOSECONDS.toMillis(delay));
-                LOG.debug("generator {}: failure detail", name, e);
-            } catch (Error e) {
-                LOG.error("generator {}: update failed", name, e);
-                throw e;
+                continue;
             }
+            Exception e = u.failure;
+            allOk = false;
+            anyFailed = true;
+            synchronized (lock) {
+                GeneratorStatus before = generatorStatus.get(name);
+                generatorStatus.put(name, new GeneratorStatus(name, true, e.getMessage(), Instant.now(), before.lastSuccessAt()));
+            }
+            long delay = Math.min(MAX_BACKOFF_NANOS, backoff.getOrDefault(name, TimeUnit.MILLISECONDS.toNanos(500)) * 2);
+            backoff.put(name, delay);
+            synchronized (lock) {
+                retryAt.put(name, System.nanoTime() + delay);
+            }
+            LOG.warn("generator {}: update failed: {}; retrying in {} ms", name, e.getMessage(), TimeUnit.NANOSECONDS.toMillis(delay));
+            LOG.debug("generator {}: failure detail", name, e);
         }
         renders++;
         lastRenderAt = Instant.now();
@@ -519,6 +538,78 @@ public final class Engine implements AutoCloseable {
                 lock.notifyAll();
             }
         }
+    }
+
+    /** One generator's update in a render, and how it ended (null: it succeeded). */
+    private static final class Update {
+        final String name;
+        final ConfigGenerator generator;
+        final GeneratorState state;
+        Exception failure;
+
+        Update(String name, ConfigGenerator generator, GeneratorState state) {
+            this.name = name;
+            this.generator = generator;
+            this.state = state;
+        }
+
+        void run() throws InterruptedException {
+            try {
+                generator.update(state);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                failure = e;
+            } catch (Error e) {
+                LOG.error("generator {}: update failed", name, e);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Runs the updates of a render at the same time: the first on the dispatcher, each other one
+     * on a generator thread (outputs are independent: file_output writing its files need not wait
+     * for haproxy's render). A generator is still called once at a time.
+     */
+    private void runAll(List<Update> updates) throws InterruptedException {
+        if (updates.isEmpty()) {
+            return;
+        }
+        List<Future<?>> others = new ArrayList<>();
+        for (Update u : updates.subList(1, updates.size())) {
+            others.add(generatorThreads().submit(() -> {
+                u.run();
+                return null;
+            }));
+        }
+        try {
+            updates.get(0).run();
+            for (Future<?> f : others) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            others.forEach(f -> f.cancel(true));
+            throw e;
+        } catch (ExecutionException e) {
+            others.forEach(f -> f.cancel(true));
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new InterruptedException("a generator was interrupted"); // the engine is closing
+        }
+    }
+
+    private ExecutorService generatorThreads() {
+        if (generatorThreads == null) {
+            AtomicInteger n = new AtomicInteger();
+            generatorThreads = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "synapse-generator-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return generatorThreads;
     }
 
     /**
@@ -551,6 +642,17 @@ public final class Engine implements AutoCloseable {
                     LOG.info("waiting for the current render to stop");
                     dispatcher.interrupt();
                     dispatcher.join(1000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (generatorThreads != null) {
+            // after the dispatcher: it cancelled what it waited for; let those calls end before closing
+            generatorThreads.shutdownNow();
+            try {
+                if (!generatorThreads.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("a generator did not stop within 5 s of being interrupted");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -60,11 +60,18 @@ final class Merge {
      * twice kept once, at its first entry's position with its last entry's attributes.
      */
     static List<Backend> fallback(ServiceConfig service) {
-        Map<String, Backend> seen = new LinkedHashMap<>();
-        for (Backend b : service.defaultServers()) {
-            seen.put(b.identity(), b); // replaces the value, keeps the first position
+        List<Backend> defaults = service.defaultServers();
+        Set<String> identities = new HashSet<>();
+        for (Backend b : defaults) {
+            if (!identities.add(b.identity())) {
+                Map<String, Backend> seen = new LinkedHashMap<>();
+                for (Backend d : defaults) {
+                    seen.put(d.identity(), d); // replaces the value, keeps the first position
+                }
+                return List.copyOf(seen.values());
+            }
         }
-        return List.copyOf(seen.values());
+        return List.copyOf(defaults); // no server listed twice (the usual case): the config's own list
     }
 
     /**
@@ -91,7 +98,8 @@ final class Merge {
     }
 
     static boolean sameSet(List<Backend> a, List<Backend> b) {
-        return a.size() == b.size() && new HashSet<>(a).equals(new HashSet<>(b));
+        // mostly the same backends in the same order (often the same objects): no hashing then
+        return a.size() == b.size() && (a.equals(b) || new HashSet<>(a).equals(new HashSet<>(b)));
     }
 
     /** Label filters (all must hold), then leader election (the smallest id wins). */

@@ -4,8 +4,9 @@ import io.synapse.common.config.ConfigProblems;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Turns the merged state of all services into an output (a file, a reload...). Called by the
- * engine on one thread, never concurrently.
+ * Turns the merged state of all services into an output (a file, a reload...). The engine calls a
+ * generator once at a time, never concurrently, and each call sees what the previous one did
+ * (the calls may come from different engine threads: the generators of a render run side by side).
  */
 public interface ConfigGenerator extends AutoCloseable {
     /**
