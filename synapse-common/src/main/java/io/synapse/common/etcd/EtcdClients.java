@@ -113,7 +113,11 @@ public final class EtcdClients implements AutoCloseable {
     public static Client newClient(EtcdConnection connection, EtcdClientSettings settings) throws TlsException {
         requireNonNull(connection, "connection is null");
         requireNonNull(settings, "settings is null");
-        ClientBuilder builder = Client.builder().endpoints(connection.endpoints().toArray(URI[]::new));
+        // No keep-alive pings on a connection without a call in flight: etcd (gRPC's default
+        // server policy) answers the third such ping with GOAWAY "too_many_pings" and the client
+        // reconnects. A watcher always has its watch streams open, so its pings go on; nerve's
+        // calls have deadlines of their own. Seen as a reconnect storm in the fleet simulation.
+        ClientBuilder builder = Client.builder().endpoints(connection.endpoints().toArray(URI[]::new)).keepaliveWithoutCalls(false);
         if (settings.connectTimeout() != null) {
             builder.connectTimeout(settings.connectTimeout());
         }
