@@ -46,7 +46,7 @@ final class FileOutputGenerator implements ConfigGenerator {
             if (disabled.contains(view.name()) || view.backends().equals(written.get(view.name()))) {
                 continue; // unchanged (a service whose backends are the ones last written need not even be compared)
             }
-            Path file = file(view);
+            Path file = directory.resolve(view.name() + ".json");
             // not synced: synapse writes every file again when it starts (AtomicFiles)
             if (AtomicFiles.writeIfChanged(file, toJson(view), false)) {
                 // synapse_generator_writes_total
@@ -60,10 +60,6 @@ final class FileOutputGenerator implements ConfigGenerator {
             removeStale(state.services().keySet());
             cleaned = true;
         }
-    }
-
-    private Path file(ServiceView view) {
-        return directory.resolve(view.name() + ".json");
     }
 
     private void removeStale(Set<String> services) throws IOException {

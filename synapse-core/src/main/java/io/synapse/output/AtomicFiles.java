@@ -31,17 +31,12 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path target, byte[] content) throws IOException {
-        write(target, List.of(ByteBuffer.wrap(content)));
+        write(target, content, true);
     }
 
     private static void write(Path target, byte[] content, boolean sync) throws IOException {
         requireNonNull(content, "content is null");
-        writeVia(target, ch -> {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                ch.write(buffer);
-            }
-        }, sync);
+        writeVia(target, ch -> writeFully(ch, List.of(ByteBuffer.wrap(content))), sync);
     }
 
     /** Content that writes itself piece by piece: a large file need not be held as one array. */
