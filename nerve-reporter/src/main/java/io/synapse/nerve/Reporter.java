@@ -19,6 +19,15 @@ interface Reporter {
     /** Removes the registration (best effort, bounded in time) and releases shared clients. Idempotent. */
     void close();
 
+    /**
+     * Whether the registry will tell this reporter of any change to its registration (through the
+     * drift callback) without being asked: then the periodic verification is skipped. False by
+     * default (etcd: no watch on the key, so {@code verify_interval} is its drift repair).
+     */
+    default boolean watching() {
+        return false;
+    }
+
     /** For log lines, e.g. {@code zookeeper 127.0.0.1:2181/nerve/web}. */
     String describe();
 }

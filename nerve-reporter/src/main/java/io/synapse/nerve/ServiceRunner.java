@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -44,8 +45,8 @@ import static java.util.Objects.requireNonNull;
  * <p>Reporting is serialized per service and coalesced: the latest wanted state wins. A failed
  * report is retried with exponential backoff (100 ms to 5 s) until it succeeds; every
  * {@code max_repeated_report_failures} failures in a row the reporter is reset. Every
- * {@code verify_interval}, on every ZooKeeper (re)connection and on a watch event the registration
- * is re-read and repaired.
+ * {@code verify_interval} (unless the reporter's watch stands in for it: {@link Reporter#watching}),
+ * on every ZooKeeper (re)connection and on a watch event the registration is re-read and repaired.
  */
 final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
@@ -93,8 +94,10 @@ final class ServiceRunner {
     private boolean roundMaintenance;
     private long checkStarted;
 
+    private final Reporter reporter;
+    /** Periodic verifications skipped because the registry watches the registration for us. */
+    private final AtomicLong verificationsSkipped = new AtomicLong();
     // written under reportLock
-    private Reporter reporter;
     private volatile Boolean reportedUp;
     private Boolean lastReportedUp;
     private Boolean lastAttempted;
@@ -148,9 +151,12 @@ final class ServiceRunner {
     }
 
     Reporter reporter() {
-        synchronized (reportLock) {
-            return reporter;
-        }
+        return reporter;
+    }
+
+    /** How many periodic verifications were skipped because a watch stood in for them. */
+    long verificationsSkipped() {
+        return verificationsSkipped.get();
     }
 
     long rounds() {
@@ -274,7 +280,7 @@ final class ServiceRunner {
         }
         synchronized (schedules) {
             schedules.add(scheduler.scheduleAtFixedRate(this::tick, delayToPhase(now, phase, interval), interval, TimeUnit.NANOSECONDS));
-            schedules.add(scheduler.scheduleAtFixedRate(() -> requestReconcile(true), firstVerify, verify, TimeUnit.NANOSECONDS));
+            schedules.add(scheduler.scheduleAtFixedRate(this::periodicVerify, firstVerify, verify, TimeUnit.NANOSECONDS));
         }
         tick();
     }
@@ -433,6 +439,20 @@ final class ServiceRunner {
         Path own = config.maintenanceFile();
         Path global = globalMaintenance.get();
         return (own != null && Files.exists(own)) || (global != null && Files.exists(global));
+    }
+
+    /**
+     * The {@code verify_interval} re-read, skipped while the reporter's registry watches the
+     * registration itself (a ZooKeeper watch is armed on the node: a deletion or rewrite is seen at
+     * once, and a reconnection verifies anyway), so a healthy ZooKeeper registration costs no
+     * steady-state reads.
+     */
+    private void periodicVerify() {
+        if (reporter.watching()) {
+            verificationsSkipped.incrementAndGet();
+            return;
+        }
+        requestReconcile(true);
     }
 
     /** The reporter saw drift (node deleted, reconnected, lease lost): verify soon. */

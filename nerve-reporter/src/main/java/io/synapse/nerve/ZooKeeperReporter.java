@@ -29,8 +29,9 @@ import static java.util.Objects.requireNonNull;
  * created (persistent) when missing.
  *
  * <p>Drift repair: a data watch on the node triggers a verification when someone deletes or
- * changes it; a node that belongs to an older session (after an expiry) is replaced at once. A
- * sequential create that failed with a connection problem may still have happened on the server, so
+ * changes it (while that watch is armed the periodic verification is skipped: {@link #watching});
+ * a node that belongs to an older session (after an expiry) is replaced at once. A sequential
+ * create that failed with a connection problem may still have happened on the server, so
  * afterwards this session's other children with the same prefix are deleted (no duplicates). With
  * {@code persistent_sequential}, a node left by an earlier run (same prefix, host and port) is
  * adopted instead of adding another.
@@ -49,6 +50,12 @@ final class ZooKeeperReporter implements Reporter {
     private final Runnable onDrift;
     private final Watcher watcher;
     private volatile String path;
+    /**
+     * A watch set by this reporter stands on {@link #path} and has not fired since: cleared by any
+     * event for it and by every connection state change (a reconnection verifies, which sets it
+     * again).
+     */
+    private volatile boolean armed;
     private boolean suspectOrphans;
     private boolean closed;
 
@@ -66,6 +73,7 @@ final class ZooKeeperReporter implements Reporter {
         this.watcher = this::onWatch;
         // after every (re)connection, a new session after an expiry included, verify at once
         this.onConnected = (c, state) -> {
+            armed = false;
             if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
                 onDrift.run();
             }
@@ -98,7 +106,14 @@ final class ZooKeeperReporter implements Reporter {
         return target.path() + "/" + prefixName;
     }
 
+    /** A watch is armed on the registered node: a deletion or rewrite reaches {@code onDrift} at once. */
+    @Override
+    public boolean watching() {
+        return armed;
+    }
+
     private void onWatch(WatchedEvent event) {
+        armed = false;
         String p = path;
         if (p != null && p.equals(event.getPath())
                 && (event.getType() == Watcher.Event.EventType.NodeDeleted
@@ -114,10 +129,12 @@ final class ZooKeeperReporter implements Reporter {
         String current = path;
         if (current != null) {
             Stat stat = new Stat();
+            armed = true; // before the call: an event that fires after it clears this
             try {
                 byte[] existing = c.getData().storingStatIn(stat).usingWatcher(watcher).forPath(current);
                 if (!target.nodeType().ephemeral || stat.getEphemeralOwner() == session) {
                     if (!Arrays.equals(existing, data)) {
+                        armed = false; // our own rewrite fires the watch; the next verification sets it again
                         c.setData().forPath(current, data);
                         log.warn("service {}: {} had other data; rewrote it", service, current);
                     }
@@ -126,12 +143,17 @@ final class ZooKeeperReporter implements Reporter {
                     }
                     return;
                 }
+                armed = false;
                 log.info("service {}: {} belongs to an expired session; registering again", service, current);
                 if (!target.nodeType().sequential) {
                     deleteQuietly(c, current);
                 }
             } catch (KeeperException.NoNodeException e) {
+                armed = false;
                 log.warn("service {}: {} disappeared; registering again", service, current);
+            } catch (Exception e) {
+                armed = false;
+                throw e;
             }
             path = null;
         }
@@ -150,10 +172,21 @@ final class ZooKeeperReporter implements Reporter {
             throw e;
         }
         path = created;
-        c.checkExists().usingWatcher(watcher).forPath(created);
+        arm(c, created);
         log.info("service {}: registered {} in zookeeper {}", service, created, target.connectString());
         if (suspectOrphans) {
             deleteOrphans(c, session);
+        }
+    }
+
+    /** Sets the watch on the registered node. */
+    private void arm(CuratorFramework c, String node) throws Exception {
+        armed = true; // before the call: an event that fires after it clears this
+        try {
+            c.checkExists().usingWatcher(watcher).forPath(node);
+        } catch (Exception e) {
+            armed = false;
+            throw e;
         }
     }
 
@@ -196,7 +229,7 @@ final class ZooKeeperReporter implements Reporter {
         }
         if (adopted != null) {
             path = adopted;
-            c.checkExists().usingWatcher(watcher).forPath(adopted);
+            arm(c, adopted);
             log.info("service {}: adopted persistent node {}", service, adopted);
             return true;
         }
@@ -255,6 +288,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reportDown() throws Exception {
+        armed = false;
         CuratorFramework c = shared.client();
         String current = path;
         if (current != null) {
@@ -283,6 +317,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reset() {
+        armed = false;
         // the node (if any) is re-read on the next report; a lost create may have left duplicates
         suspectOrphans = target.nodeType().sequential;
     }

@@ -3,6 +3,7 @@ package io.synapse.nerve;
 import io.synapse.spi.Backend;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.testing.FreePorts;
+import org.apache.curator.drivers.TracerDriver;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -226,8 +228,10 @@ class ZooKeeperNerveTest {
             own = new TestingServer(port, true);
             CuratorFramework freshReader = closeLater(CuratorFrameworkFactory.newClient(own.getConnectString(), new RetryOneTime(100)));
             freshReader.start();
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> children(freshReader, "/t5/web").size() == 1);
-            assertThat(nerve.services().get("web").reportedUp()).isTrue();
+            // the node is visible before the report that created it returns: wait for both
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> children(freshReader, "/t5/web").size() == 1
+                    && Boolean.TRUE.equals(nerve.services().get("web").reportedUp()));
+            assertThat(children(freshReader, "/t5/web")).hasSize(1);
         } finally {
             own.close();
         }
@@ -270,6 +274,42 @@ class ZooKeeperNerveTest {
         });
         reader.setData().forPath("/t7/web/" + children(reader, "/t7/web").get(0), "{\"host\":\"10.9.9.9\",\"port\":1}".getBytes());
         await().atMost(WAIT).until(() -> decode("/t7/web", children(reader, "/t7/web").get(0)).host().equals("127.0.0.1"));
+    }
+
+    @Test
+    void anArmedWatchStandsInForThePeriodicReRead() throws Exception {
+        ScriptedHttpServer http = closeLater(new ScriptedHttpServer());
+        Nerve nerve = closeLater(new Nerve(config("{\"instance_id\": \"i-1\", \"verify_interval\": 0.02, \"services\": {\"web\": "
+                + service(zk.getConnectString(), "/t20/web", 8080, httpCheck(http.port(), ""), "") + "}}")));
+        nerve.start();
+        ServiceRunner runner = nerve.services().get("web");
+        await().atMost(WAIT).until(() -> children(reader, "/t20/web").size() == 1 && runner.verificationsSkipped() > 0);
+        AtomicInteger reads = new AtomicInteger();
+        ((ZooKeeperReporter) runner.reporter()).client().getZookeeperClient().setTracerDriver(new TracerDriver() {
+            @Override
+            public void addTrace(String name, long time, TimeUnit unit) {
+                if (name.startsWith("GetDataBuilderImpl") || name.startsWith("ExistsBuilderImpl")) {
+                    reads.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void addCount(String name, int increment) {
+                // only operations are counted
+            }
+        });
+        long skipped = runner.verificationsSkipped();
+        // ten verify_intervals with the watch armed: no read at all
+        await().atMost(WAIT).until(() -> runner.verificationsSkipped() >= skipped + 10);
+        assertThat(reads).hasValue(0);
+        // the watch still repairs a deletion at once, and is armed again afterwards
+        String first = children(reader, "/t20/web").get(0);
+        reader.delete().forPath("/t20/web/" + first);
+        await().atMost(WAIT).until(() -> {
+            List<String> now = children(reader, "/t20/web");
+            return now.size() == 1 && !now.get(0).equals(first) && runner.reporter().watching();
+        });
+        assertThat(reads.get()).isPositive();
     }
 
     @Test
