@@ -341,7 +341,8 @@ public final class FleetBenchmark {
         int leader = registry.leader();
         int follower = (leader + 1) % registry.members();
         System.out.printf("expiry: the leader and a follower stopped for %d ms (the engines' 30 s sessions expire; the writers' 40 s "
-                + "sessions survive), then restarted%n", outageMs);
+                + "sessions survive unless the restart takes longer; a writer with a new session registers again, as nerve does), "
+                + "then restarted%n", outageMs);
         long t0 = System.nanoTime();
         registry.kill(leader);
         registry.kill(follower);
@@ -367,6 +368,7 @@ public final class FleetBenchmark {
                         + "reads per second: %s; registry CPU %.1f s; %.0f s from the stop to here%n", reads.reads(), reads.listings(),
                 reads.dataReads(), reads.exists(), (double) reads.reads() / engines, perSecond,
                 delta.getOrDefault("cpu_seconds", 0.0), (System.nanoTime() - t0) / 1e9);
+        System.out.printf("expiry: registrations the writers made again on new sessions: %d%n", registry.reRegistered());
     }
 
     /**

@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -51,6 +54,18 @@ final class ZooKeeperRegistry implements Registry {
     private final Map<Integer, ZooKeeperClients> pools = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> counters = new ConcurrentHashMap<>();
     private final ZooKeeperEnsemble ensemble;
+    /** What the writers registered, by handle: re-created after a writer's session expiry, as nerve does. */
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final AtomicLong handles = new AtomicLong();
+    private final AtomicLong reRegistered = new AtomicLong();
+    private final ExecutorService reRegistrar = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fleet-writers-reregister");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One writer's registration: its writer, what was registered and the node it is now. */
+    private record Live(int writer, String service, NerveRegistration registration, String path) {}
 
     ZooKeeperRegistry(int writerSessions, String heap) throws Exception {
         servers = ZooKeeperProcesses.start(3, heap);
@@ -58,8 +73,61 @@ final class ZooKeeperRegistry implements Registry {
         admin = client();
         admin.create().creatingParentsIfNeeded().forPath(ROOT);
         for (int i = 0; i < writerSessions; i++) {
-            writers.add(client());
+            CuratorFramework writer = client();
+            int index = i;
+            long[] session = {sessionId(writer)};
+            // nerve re-creates its registrations on a new session; so do the simulated writers
+            writer.getConnectionStateListenable().addListener((c, state) -> {
+                if (state.isConnected()) {
+                    long now = sessionId(c);
+                    if (now != session[0]) {
+                        session[0] = now;
+                        reRegistrar.execute(() -> reRegister(index));
+                    }
+                }
+            });
+            writers.add(writer);
         }
+    }
+
+    private static long sessionId(CuratorFramework c) {
+        try {
+            return c.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** After writer {@code index}'s session expired: every registration of it whose node is gone is created again. */
+    private void reRegister(int index) {
+        CuratorFramework writer = writers.get(index);
+        int done = 0;
+        for (Map.Entry<String, Live> e : live.entrySet()) {
+            Live old = e.getValue();
+            if (old.writer() != index) {
+                continue;
+            }
+            try {
+                if (writer.checkExists().forPath(old.path()) != null) {
+                    continue;
+                }
+                String created = create(writer, old.service(), old.registration());
+                if (live.replace(e.getKey(), old, new Live(index, old.service(), old.registration(), created))) {
+                    done++;
+                } else {
+                    writer.delete().forPath(created); // deregistered meanwhile
+                }
+            } catch (Exception ex) {
+                System.out.printf("writer %d: re-registering %s failed (%s)%n", index, old.path(), ex);
+            }
+        }
+        reRegistered.addAndGet(done);
+        System.out.printf("writer %d: new session; re-registered %d registrations%n", index, done);
+    }
+
+    /** Registrations the writers made again after their sessions expired. */
+    long reRegistered() {
+        return reRegistered.get();
     }
 
     /** A writer's or the admin's client: 40 s sessions (the servers' maximum), longer than the engines' 30 s. */
@@ -141,18 +209,26 @@ final class ZooKeeperRegistry implements Registry {
 
     @Override
     public String register(String service, NerveRegistration registration) throws Exception {
-        CuratorFramework writer = writers.get(Math.floorMod((service + registration.name()).hashCode(), writers.size()));
-        String created = writer.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+        int index = Math.floorMod((service + registration.name()).hashCode(), writers.size());
+        String created = create(writers.get(index), service, registration);
+        String handle = Long.toString(handles.incrementAndGet());
+        live.put(handle, new Live(index, service, registration, created));
+        return handle;
+    }
+
+    private static String create(CuratorFramework writer, String service, NerveRegistration registration) throws Exception {
+        return writer.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
                 .forPath(ROOT + "/" + service + "/" + registration.name() + "_", registration.toJson());
-        return writers.indexOf(writer) + ":" + created;
     }
 
     @Override
     public void deregister(String service, String handle) throws Exception {
-        int colon = handle.indexOf(':');
-        CuratorFramework writer = writers.get(Integer.parseInt(handle.substring(0, colon)));
+        Live gone = live.remove(handle);
+        if (gone == null) {
+            return;
+        }
         try {
-            writer.delete().forPath(handle.substring(colon + 1));
+            writers.get(gone.writer()).delete().forPath(gone.path());
         } catch (KeeperException.NoNodeException e) {
             // gone already (its session expired)
         }
@@ -242,6 +318,7 @@ final class ZooKeeperRegistry implements Registry {
 
     @Override
     public void close() {
+        reRegistrar.shutdownNow();
         writers.forEach(CuratorFramework::close);
         admin.close();
         pools.values().forEach(ZooKeeperClients::close);
