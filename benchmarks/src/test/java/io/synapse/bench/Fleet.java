@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * N simulated synapse hosts in this JVM: each one a real {@link Engine} with the same services,
@@ -128,9 +131,16 @@ final class Fleet implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        // in parallel: each close waits for its dispatcher
-        engines.parallelStream().forEach(Engine::close);
+    public void close() throws InterruptedException {
+        // many at once: each close waits for its dispatcher and for ZooKeeper to commit the end of its session
+        // (one fsync'd transaction; the leader commits concurrent ones together), so two cores' worth of
+        // threads would close a thousand hosts one fsync at a time
+        ExecutorService closers = Executors.newFixedThreadPool(64);
+        engines.forEach(engine -> closers.execute(engine::close));
+        closers.shutdown();
+        if (!closers.awaitTermination(10, TimeUnit.MINUTES)) {
+            System.out.println("fleet: engines still closing after 10 minutes");
+        }
     }
 
     /** The in-memory generator: remembers each service's backends and reports what changed to the tracker. */

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * bin/benchmark fleet [--registry zookeeper|etcd|both] [--engines 1000 | --engines 100,1000]
- *     [--services 20] [--backends 50] [--batch 5] [--step-ms 1000] [--scenarios deploy,restart,expiry]
+ *     [--services 20] [--backends 50] [--batch 5] [--step-ms 1000] [--deploy-services 20] [--scenarios deploy,restart,expiry]
  *     [--down-ms 5000] [--outage-ms 36000] [--wave 100] [--writers 4] [--zk-heap 1g] [--timeout-s 180]
  * </pre>
  */
@@ -45,6 +45,8 @@ public final class FleetBenchmark {
     private final int services;
     private final int backends;
     private final int batch;
+    /** How many of the services the deploy replaces (all by default): fewer make a slower pace affordable. */
+    private final int deployServices;
     private final long stepMs;
     private final int writers;
     private final int wave;
@@ -58,6 +60,10 @@ public final class FleetBenchmark {
         services = Integer.parseInt(opts.getOrDefault("services", "20"));
         backends = Integer.parseInt(opts.getOrDefault("backends", "50"));
         batch = Integer.parseInt(opts.getOrDefault("batch", "5"));
+        deployServices = Integer.parseInt(opts.getOrDefault("deploy-services", Integer.toString(services)));
+        if (deployServices < 1 || deployServices > services) {
+            throw new IllegalArgumentException("--deploy-services must be 1-" + services);
+        }
         stepMs = Long.parseLong(opts.getOrDefault("step-ms", "1000"));
         writers = Integer.parseInt(opts.getOrDefault("writers", "4"));
         wave = Integer.parseInt(opts.getOrDefault("wave", "100"));
@@ -137,7 +143,10 @@ public final class FleetBenchmark {
                 if (scenarios.contains("expiry") && registry instanceof ZooKeeperRegistry zk) {
                     expiry(zk, tracker, names, handles, generation, engines);
                 }
-                // nothing lost or stale at the end
+                // nothing lost or stale at the end (once the writers registered again what lost sessions took)
+                if (!registry.awaitWriters(timeout)) {
+                    System.out.printf("end: the writers had not registered again within %d s%n", timeout.toSeconds());
+                }
                 Map<String, Set<String>> contents = registry.contents(names);
                 List<String> mismatches = awaitOutputs(fleet, contents);
                 System.out.printf("end: %d of %d engines' outputs equal the registry (%d backends)%s%n",
@@ -170,9 +179,11 @@ public final class FleetBenchmark {
     private String deploy(Registry registry, String registryName, Fleet fleet, Convergence tracker, List<String> names,
                           String[][] handles, int[][] generation, int engines) throws Exception {
         int batches = backends / batch;
-        int steps = batches * services;
-        System.out.printf("deploy: every backend replaced, %d steps (a step: %d new registrations of one service, then "
-                + "%d old ones removed), one step every %d ms, services in turn%n", steps, batch, batch, stepMs);
+        int steps = batches * deployServices;
+        System.out.printf("deploy: every backend of %s replaced, %d steps (a step: %d new registrations of one service, then "
+                + "%d old ones removed), one step every %d ms, services in turn%n",
+                deployServices == services ? "every service" : deployServices + " of the " + services + " services",
+                steps, batch, batch, stepMs);
         Registry.ServerSample before = registry.sample();
         Registry.ClientCounts clientsBefore = registry.clientCounts();
         long simCpuBefore = OS.getProcessCpuTime();
@@ -182,7 +193,7 @@ public final class FleetBenchmark {
         List<Convergence.Change> changes = new ArrayList<>();
         int step = 0;
         for (int k = 0; k < batches; k++) {
-            for (int s = 0; s < services; s++) {
+            for (int s = 0; s < deployServices; s++) {
                 long due = t0 + TimeUnit.MILLISECONDS.toNanos(stepMs) * step++;
                 parkUntil(due);
                 changes.addAll(replace(registry, tracker, names, handles, generation, s, k * batch, batch));

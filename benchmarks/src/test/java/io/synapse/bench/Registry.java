@@ -39,6 +39,14 @@ interface Registry extends AutoCloseable {
 
     void deregister(String service, String handle) throws Exception;
 
+    /**
+     * Waits (up to {@code timeout}) until the writers registered again whatever a lost session
+     * took (as nerve does); false when they had not by then. Nothing to wait for by default.
+     */
+    default boolean awaitWriters(java.time.Duration timeout) throws InterruptedException {
+        return true;
+    }
+
     /** Every service's backends ({@code host:port}) as the registry holds them now. */
     Map<String, Set<String>> contents(Iterable<String> services) throws Exception;
 

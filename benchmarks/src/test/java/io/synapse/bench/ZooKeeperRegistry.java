@@ -16,6 +16,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,11 +59,10 @@ final class ZooKeeperRegistry implements Registry {
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final AtomicLong handles = new AtomicLong();
     private final AtomicLong reRegistered = new AtomicLong();
-    private final ExecutorService reRegistrar = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "fleet-writers-reregister");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService reRegistrar;
+    /** Per writer: its session now, and the session its registrations were last made again for. */
+    private final long[] sessions;
+    private final long[] registeredFor;
 
     /** One writer's registration: its writer, what was registered and the node it is now. */
     private record Live(int writer, String service, NerveRegistration registration, String path) {}
@@ -72,18 +72,28 @@ final class ZooKeeperRegistry implements Registry {
         ensemble = ZooKeeperEnsemble.of(servers.hosts(), null);
         admin = client();
         admin.create().creatingParentsIfNeeded().forPath(ROOT);
+        sessions = new long[writerSessions];
+        registeredFor = new long[writerSessions];
+        reRegistrar = Executors.newFixedThreadPool(writerSessions, r -> {
+            Thread t = new Thread(r, "fleet-writers-reregister");
+            t.setDaemon(true);
+            return t;
+        });
         for (int i = 0; i < writerSessions; i++) {
             CuratorFramework writer = client();
             int index = i;
-            long[] session = {sessionId(writer)};
+            sessions[i] = registeredFor[i] = sessionId(writer);
             // nerve re-creates its registrations on a new session; so do the simulated writers
             writer.getConnectionStateListenable().addListener((c, state) -> {
                 if (state.isConnected()) {
                     long now = sessionId(c);
-                    if (now != session[0]) {
-                        session[0] = now;
-                        reRegistrar.execute(() -> reRegister(index));
+                    synchronized (sessions) {
+                        if (now == sessions[index]) {
+                            return;
+                        }
+                        sessions[index] = now;
                     }
+                    reRegistrar.execute(() -> reRegister(index, now));
                 }
             });
             writers.add(writer);
@@ -99,7 +109,7 @@ final class ZooKeeperRegistry implements Registry {
     }
 
     /** After writer {@code index}'s session expired: every registration of it whose node is gone is created again. */
-    private void reRegister(int index) {
+    private void reRegister(int index, long session) {
         CuratorFramework writer = writers.get(index);
         int done = 0;
         for (Map.Entry<String, Live> e : live.entrySet()) {
@@ -122,7 +132,26 @@ final class ZooKeeperRegistry implements Registry {
             }
         }
         reRegistered.addAndGet(done);
+        synchronized (sessions) {
+            registeredFor[index] = session;
+            sessions.notifyAll();
+        }
         System.out.printf("writer %d: new session; re-registered %d registrations%n", index, done);
+    }
+
+    @Override
+    public boolean awaitWriters(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (sessions) {
+            while (!java.util.Arrays.equals(sessions, registeredFor)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                sessions.wait(left);
+            }
+        }
+        return true;
     }
 
     /** Registrations the writers made again after their sessions expired. */

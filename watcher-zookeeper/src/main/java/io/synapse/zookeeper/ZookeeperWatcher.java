@@ -628,6 +628,11 @@ final class ZookeeperWatcher implements ServiceWatcher {
 
     /** A read failed: abandon this sync, report, and retry with backoff. */
     private void onError(String message, Throwable cause) {
+        if (state.get() != State.STARTED) {
+            // closed while a task was running: the client may be closed under it; nothing to report or retry
+            LOG.debug("service {}: {} (after close)", service, message);
+            return;
+        }
         abandon();
         failures++;
         reportFailure(message, cause);
@@ -696,6 +701,11 @@ final class ZookeeperWatcher implements ServiceWatcher {
         try {
             task.run();
         } catch (RuntimeException e) {
+            if (state.get() != State.STARTED) {
+                // closed while this task ran (the last watcher's close closes the shared client): not an error
+                LOG.debug("service {}: {} after close", service, e.toString());
+                return;
+            }
             LOG.error("service {}: unexpected error in the ZooKeeper watcher; re-syncing", service, e);
             try {
                 onError("internal error: " + e, e);
