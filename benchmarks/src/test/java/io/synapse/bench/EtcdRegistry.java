@@ -10,9 +10,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
-import io.synapse.common.etcd.EtcdClientSettings;
 import io.synapse.common.etcd.EtcdClients;
-import io.synapse.common.etcd.EtcdConnection;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.etcd.EtcdWatcherFactory;
 import io.synapse.spi.WatcherFactory;
@@ -45,9 +43,6 @@ final class EtcdRegistry implements Registry {
     static final String ROOT = "/fleet";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    /** The writers' client settings: jetcd's defaults, set up as nerve's clients are. */
-    private static final EtcdClientSettings WRITERS = new EtcdClientSettings(null, null, null, null, null, null, null, null);
-
     private final EtcdCluster cluster;
     private final List<Client> writers = new ArrayList<>();
     private final List<Long> leases = new ArrayList<>();
@@ -62,8 +57,7 @@ final class EtcdRegistry implements Registry {
         down = new boolean[cluster.size()];
         admin = Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build();
         for (int i = 0; i < writerClients; i++) {
-            // nerve's client setup (no keep-alive pings without a call: etcd answers them with GOAWAY)
-            Client c = EtcdClients.newClient(EtcdConnection.of(cluster.endpoints().stream().map(URI::create).toList()), WRITERS);
+            Client c = Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build();
             long lease = c.getLeaseClient().grant(60).get(30, TimeUnit.SECONDS).getID();
             keepAlives.add(c.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>() {
                 @Override

@@ -147,8 +147,8 @@ public final class FleetBenchmark {
                 if (!registry.awaitWriters(timeout)) {
                     System.out.printf("end: the writers had not registered again within %d s%n", timeout.toSeconds());
                 }
-                Map<String, Set<String>> contents = registry.contents(names);
-                List<String> mismatches = awaitOutputs(fleet, contents);
+                Map<String, Set<String>> contents = new LinkedHashMap<>();
+                List<String> mismatches = awaitOutputs(fleet, registry, names, contents);
                 System.out.printf("end: %d of %d engines' outputs equal the registry (%d backends)%s%n",
                         engines - mismatches.size(), engines, contents.values().stream().mapToInt(Set::size).sum(),
                         mismatches.isEmpty() ? "" : "; first differences: " + mismatches.subList(0, Math.min(5, mismatches.size())));
@@ -163,15 +163,23 @@ public final class FleetBenchmark {
         }
     }
 
-    /** Waits (up to the timeout) for every output to equal the registry; returns the differences left. */
-    private List<String> awaitOutputs(Fleet fleet, Map<String, Set<String>> contents) {
+    /**
+     * Waits (up to the timeout) for every output to equal the registry, reading the registry again
+     * at every try (a writer may still be registering again after a lost session); returns the
+     * differences left, and leaves the registry's last contents in {@code contents}.
+     */
+    private List<String> awaitOutputs(Fleet fleet, Registry registry, List<String> names, Map<String, Set<String>> contents)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> m = fleet.mismatches(contents);
-        while (!m.isEmpty() && System.nanoTime() < deadline) {
-            park(200);
-            m = fleet.mismatches(contents);
+        while (true) {
+            contents.clear();
+            contents.putAll(registry.contents(names));
+            List<String> m = fleet.mismatches(contents);
+            if (m.isEmpty() || System.nanoTime() > deadline) {
+                return m;
+            }
+            park(1000);
         }
-        return m;
     }
 
     // ---------------------------------------------------------------- the rolling deploy

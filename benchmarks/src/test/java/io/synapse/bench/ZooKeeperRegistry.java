@@ -15,6 +15,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -60,6 +63,11 @@ final class ZooKeeperRegistry implements Registry {
     private final AtomicLong handles = new AtomicLong();
     private final AtomicLong reRegistered = new AtomicLong();
     private final ExecutorService reRegistrar;
+    private final ExecutorService creators = Executors.newFixedThreadPool(32, r -> {
+        Thread t = new Thread(r, "fleet-writers-create");
+        t.setDaemon(true);
+        return t;
+    });
     /** Per writer: its session now, and the session its registrations were last made again for. */
     private final long[] sessions;
     private final long[] registeredFor;
@@ -111,24 +119,23 @@ final class ZooKeeperRegistry implements Registry {
     /** After writer {@code index}'s session expired: every registration of it whose node is gone is created again. */
     private void reRegister(int index, long session) {
         CuratorFramework writer = writers.get(index);
-        int done = 0;
+        // as nerve does, each registration on its own (nerve's services report in parallel on its worker pool)
+        List<Future<Boolean>> results = new ArrayList<>();
         for (Map.Entry<String, Live> e : live.entrySet()) {
             Live old = e.getValue();
-            if (old.writer() != index) {
-                continue;
+            if (old.writer() == index) {
+                results.add(creators.submit(() -> reRegisterOne(writer, session, e.getKey(), old)));
             }
+        }
+        int done = 0;
+        for (Future<Boolean> f : results) {
             try {
-                if (writer.checkExists().forPath(old.path()) != null) {
-                    continue;
-                }
-                String created = create(writer, old.service(), old.registration());
-                if (live.replace(e.getKey(), old, new Live(index, old.service(), old.registration(), created))) {
-                    done++;
-                } else {
-                    writer.delete().forPath(created); // deregistered meanwhile
-                }
-            } catch (Exception ex) {
-                System.out.printf("writer %d: re-registering %s failed (%s)%n", index, old.path(), ex);
+                done += f.get() ? 1 : 0;
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException ex) {
+                System.out.printf("writer %d: re-registering failed (%s)%n", index, ex.getCause());
             }
         }
         reRegistered.addAndGet(done);
@@ -137,6 +144,25 @@ final class ZooKeeperRegistry implements Registry {
             sessions.notifyAll();
         }
         System.out.printf("writer %d: new session; re-registered %d registrations%n", index, done);
+    }
+
+    /**
+     * Creates {@code old}'s node again unless it belongs to {@code session}; true when it did. As
+     * nerve does, a node of the old session is not trusted: Curator starts a new session once the
+     * old one's timeout has passed on the client, and the server may expire the old one (and delete
+     * its nodes) only later.
+     */
+    private boolean reRegisterOne(CuratorFramework writer, long session, String handle, Live old) throws Exception {
+        Stat stat = writer.checkExists().forPath(old.path());
+        if (stat != null && stat.getEphemeralOwner() == session) {
+            return false;
+        }
+        String created = create(writer, old.service(), old.registration());
+        if (live.replace(handle, old, new Live(old.writer(), old.service(), old.registration(), created))) {
+            return true;
+        }
+        writer.delete().forPath(created); // deregistered meanwhile
+        return false;
     }
 
     @Override
@@ -348,6 +374,7 @@ final class ZooKeeperRegistry implements Registry {
     @Override
     public void close() {
         reRegistrar.shutdownNow();
+        creators.shutdownNow();
         writers.forEach(CuratorFramework::close);
         admin.close();
         pools.values().forEach(ZooKeeperClients::close);
