@@ -147,10 +147,10 @@ public final class FleetBenchmark {
                 if (!registry.awaitWriters(timeout)) {
                     System.out.printf("end: the writers had not registered again within %d s%n", timeout.toSeconds());
                 }
-                Map<String, Set<String>> contents = new LinkedHashMap<>();
-                List<String> mismatches = awaitOutputs(fleet, registry, names, contents);
+                EndCheck end = awaitOutputs(fleet, registry, names);
+                List<String> mismatches = end.mismatches();
                 System.out.printf("end: %d of %d engines' outputs equal the registry (%d backends)%s%n",
-                        engines - mismatches.size(), engines, contents.values().stream().mapToInt(Set::size).sum(),
+                        engines - mismatches.size(), engines, end.contents().values().stream().mapToInt(Set::size).sum(),
                         mismatches.isEmpty() ? "" : "; first differences: " + mismatches.subList(0, Math.min(5, mismatches.size())));
                 if (!deployRow.isEmpty()) {
                     summary.add(deployRow + (mismatches.isEmpty() ? "0 / 0 |" : mismatches.size() + " engines differ |"));
@@ -163,20 +163,20 @@ public final class FleetBenchmark {
         }
     }
 
+    /** The registry as last read, and the engines whose output differed from it. */
+    private record EndCheck(Map<String, Set<String>> contents, List<String> mismatches) {}
+
     /**
      * Waits (up to the timeout) for every output to equal the registry, reading the registry again
-     * at every try (a writer may still be registering again after a lost session); returns the
-     * differences left, and leaves the registry's last contents in {@code contents}.
+     * at every try (a writer may still be registering again after a lost session).
      */
-    private List<String> awaitOutputs(Fleet fleet, Registry registry, List<String> names, Map<String, Set<String>> contents)
-            throws Exception {
+    private EndCheck awaitOutputs(Fleet fleet, Registry registry, List<String> names) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            contents.clear();
-            contents.putAll(registry.contents(names));
+            Map<String, Set<String>> contents = registry.contents(names);
             List<String> m = fleet.mismatches(contents);
             if (m.isEmpty() || System.nanoTime() > deadline) {
-                return m;
+                return new EndCheck(contents, m);
             }
             park(1000);
         }

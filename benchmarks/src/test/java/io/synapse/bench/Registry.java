@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synapse.common.registry.NerveRegistration;
 import io.synapse.spi.WatcherFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +44,7 @@ interface Registry extends AutoCloseable {
      * Waits (up to {@code timeout}) until the writers registered again whatever a lost session
      * took (as nerve does); false when they had not by then. Nothing to wait for by default.
      */
-    default boolean awaitWriters(java.time.Duration timeout) throws InterruptedException {
+    default boolean awaitWriters(Duration timeout) throws InterruptedException {
         return true;
     }
 

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -50,12 +51,13 @@ final class ZooKeeperReporter implements Reporter {
     private final Runnable onDrift;
     private final Watcher watcher;
     private volatile String path;
+    /** Counts what can take a watch away: watch events, connection state changes, down, reset. */
+    private final AtomicLong disarms = new AtomicLong();
     /**
-     * A watch set by this reporter stands on {@link #path} and has not fired since: cleared by any
-     * event for it and by every connection state change (a reconnection verifies, which sets it
-     * again).
+     * The {@link #disarms} count read just before the last call that set the watch and succeeded
+     * (-1: none): the watch stands while nothing has been counted since.
      */
-    private volatile boolean armed;
+    private volatile long armedAt = -1;
     private boolean suspectOrphans;
     private boolean closed;
 
@@ -73,7 +75,7 @@ final class ZooKeeperReporter implements Reporter {
         this.watcher = this::onWatch;
         // after every (re)connection, a new session after an expiry included, verify at once
         this.onConnected = (c, state) -> {
-            armed = false;
+            disarms.incrementAndGet(); // a reconnection verifies, which sets the watch again
             if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
                 onDrift.run();
             }
@@ -109,11 +111,11 @@ final class ZooKeeperReporter implements Reporter {
     /** A watch is armed on the registered node: a deletion or rewrite reaches {@code onDrift} at once. */
     @Override
     public boolean watching() {
-        return armed;
+        return armedAt == disarms.get();
     }
 
     private void onWatch(WatchedEvent event) {
-        armed = false;
+        disarms.incrementAndGet();
         String p = path;
         if (p != null && p.equals(event.getPath())
                 && (event.getType() == Watcher.Event.EventType.NodeDeleted
@@ -129,12 +131,14 @@ final class ZooKeeperReporter implements Reporter {
         String current = path;
         if (current != null) {
             Stat stat = new Stat();
-            armed = true; // before the call: an event that fires after it clears this
+            long mark = disarms.get(); // before the call: an event that fires after it counts
             try {
                 byte[] existing = c.getData().storingStatIn(stat).usingWatcher(watcher).forPath(current);
                 if (!target.nodeType().ephemeral || stat.getEphemeralOwner() == session) {
-                    if (!Arrays.equals(existing, data)) {
-                        armed = false; // our own rewrite fires the watch; the next verification sets it again
+                    if (Arrays.equals(existing, data)) {
+                        armedAt = mark;
+                    } else {
+                        // our own rewrite fires the watch, and its event asks for the verification that sets it again
                         c.setData().forPath(current, data);
                         log.warn("service {}: {} had other data; rewrote it", service, current);
                     }
@@ -143,17 +147,12 @@ final class ZooKeeperReporter implements Reporter {
                     }
                     return;
                 }
-                armed = false;
                 log.info("service {}: {} belongs to an expired session; registering again", service, current);
                 if (!target.nodeType().sequential) {
                     deleteQuietly(c, current);
                 }
             } catch (KeeperException.NoNodeException e) {
-                armed = false;
                 log.warn("service {}: {} disappeared; registering again", service, current);
-            } catch (Exception e) {
-                armed = false;
-                throw e;
             }
             path = null;
         }
@@ -181,13 +180,9 @@ final class ZooKeeperReporter implements Reporter {
 
     /** Sets the watch on the registered node. */
     private void arm(CuratorFramework c, String node) throws Exception {
-        armed = true; // before the call: an event that fires after it clears this
-        try {
-            c.checkExists().usingWatcher(watcher).forPath(node);
-        } catch (Exception e) {
-            armed = false;
-            throw e;
-        }
+        long mark = disarms.get(); // before the call: an event that fires after it counts
+        c.checkExists().usingWatcher(watcher).forPath(node);
+        armedAt = mark;
     }
 
     /** A non-sequential name that exists already: ours from this session or a persistent one is reused; an old session's is replaced. */
@@ -288,7 +283,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reportDown() throws Exception {
-        armed = false;
+        disarms.incrementAndGet();
         CuratorFramework c = shared.client();
         String current = path;
         if (current != null) {
@@ -317,7 +312,7 @@ final class ZooKeeperReporter implements Reporter {
 
     @Override
     public synchronized void reset() {
-        armed = false;
+        disarms.incrementAndGet();
         // the node (if any) is re-read on the next report; a lost create may have left duplicates
         suspectOrphans = target.nodeType().sequential;
     }
